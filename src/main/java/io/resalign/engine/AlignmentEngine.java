@@ -1,0 +1,287 @@
+package io.resalign.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.resalign.engine.arch.ResidualBlock;
+import io.resalign.engine.arch.ResidualNetwork;
+import io.resalign.engine.jacobian.DenseJacobian;
+import io.resalign.engine.jacobian.JacobianOperator;
+import io.resalign.engine.metrics.BlockMetrics;
+import io.resalign.engine.metrics.RaFormulas;
+import io.resalign.engine.metrics.SampleMetrics;
+import io.resalign.engine.metrics.StageMetrics;
+import io.resalign.engine.svd.RandomizedSvd;
+import io.resalign.engine.svd.TopSingular;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Computes the Residual Alignment metrics of a batch of samples through one network: a forward
+ * pass capturing h_0..h_L, each watched block's Residual Jacobians at the samples' own h_l, their
+ * top-k singular triplets, and every per-sample and per-block metric of
+ * docs/metrics-definitions.md.
+ *
+ * <p>All work of a batch happens in one NDManager scope closed before {@link #analyse} returns,
+ * so memory stays flat over any number of batches; the network's weights are reused. Jacobians
+ * no larger than {@code denseLimit} are built explicitly and their SVDs, stacked across blocks of
+ * one shape, run to a tolerance (the dense path); larger ones stay matrix-free.
+ *
+ * <p>Not thread-safe: one engine per worker thread, sharing the network is fine.
+ */
+public final class AlignmentEngine implements AutoCloseable {
+    private final ResidualNetwork network;
+    private final EngineOptions options;
+    private final NDManager base;
+    private final int[] watched;
+    private final int k;
+    private final long[] sampleShape;
+
+    /**
+     * Creates an engine for a loaded network.
+     *
+     * @param network the network (not closed by the engine)
+     * @param options engine options
+     * @throws IllegalArgumentException when the manifest watches blocks the network lacks
+     */
+    public AlignmentEngine(ResidualNetwork network, EngineOptions options) {
+        this.network = network;
+        this.options = options;
+        this.base = NDManager.newBaseManager(network.device());
+        this.base.setName("engine:" + network.manifest().name());
+        this.watched = resolveWatched(network);
+        this.k = options.k() > 0 ? options.k() : network.manifest().numClasses();
+        this.sampleShape = network.manifest().input().shape();
+    }
+
+    private static int[] resolveWatched(ResidualNetwork network) {
+        List<ResidualBlock> blocks = network.blocks();
+        if (network.manifest().watchesAll()) {
+            return java.util.stream.IntStream.range(0, blocks.size()).toArray();
+        }
+        List<String> names = blocks.stream().map(ResidualBlock::name).toList();
+        int[] out = new int[network.manifest().watch().size()];
+        for (int i = 0; i < out.length; i++) {
+            String w = network.manifest().watch().get(i);
+            out[i] = names.indexOf(w);
+            if (out[i] < 0) {
+                throw new IllegalArgumentException(network.manifest().name() + ": watched block '" + w + "' does not exist; blocks are "
+                        + names);
+            }
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** Returns the network. */
+    public ResidualNetwork network() {
+        return network;
+    }
+
+    /** Returns the number of singular triplets per block. */
+    public int k() {
+        return k;
+    }
+
+    /**
+     * Analyses a batch of raw samples.
+     *
+     * @param inputs {@code count} samples of the manifest's input shape, concatenated row-major
+     * @param count number of samples
+     * @param firstIndex index reported for the first sample
+     * @return one result per sample, in order
+     */
+    public List<SampleMetrics> analyse(float[] inputs, int count, int firstIndex) {
+        long per = network.manifest().input().size();
+        if (count < 1 || inputs.length != count * per) {
+            throw new IllegalArgumentException("a batch of " + count + " samples of shape " + Arrays.toString(sampleShape) + " needs "
+                    + count * per + " values, got " + inputs.length);
+        }
+        try (NDManager scope = base.newSubManager()) {
+            NDArray x = scope.create(inputs, new Shape(count).addAll(new Shape(sampleShape)));
+            return analyse(x, firstIndex, scope);
+        }
+    }
+
+    private List<SampleMetrics> analyse(NDArray x, int firstIndex, NDManager scope) {
+        int batch = Math.toIntExact(x.getShape().get(0));
+        Trajectory trajectory = Trajectory.trace(network, x);
+        List<ResidualBlock> blocks = network.blocks();
+        JacobianOperator[] ops = new JacobianOperator[watched.length];
+        for (int i = 0; i < watched.length; i++) {
+            ops[i] = blocks.get(watched[i]).linearize(trajectory.states().get(watched[i]));
+        }
+        TopSingular[] svd = decompose(ops, batch, scope);
+        double[][][] self = selfDots(svd, batch);
+        double[][][] cross = crossAlignment(ops, svd, batch, blocks);
+        List<List<StageMetrics>> stages = TrajectoryShape.stages(trajectory, blocks);
+        float[] logits = trajectory.logits().toFloatArray();
+        int classes = network.manifest().numClasses();
+
+        List<SampleMetrics> out = new ArrayList<>(batch);
+        for (int b = 0; b < batch; b++) {
+            List<BlockMetrics> blockMetrics = new ArrayList<>(watched.length);
+            double sigmaSum = 0;
+            for (int i = 0; i < watched.length; i++) {
+                ResidualBlock block = blocks.get(watched[i]);
+                double[] s = svd[i].values()[b];
+                int rank = RaFormulas.effectiveRank(s, options.rankTau());
+                double selfAlignment = self[i] == null ? Double.NaN : RaFormulas.selfAlignment(self[i][b], rank);
+                double[] partners = Arrays.stream(cross[b][i]).filter(v -> !Double.isNaN(v) || false).toArray();
+                double blockAlignment = partners.length == 0 ? Double.NaN : RaFormulas.mean(partners);
+                blockMetrics.add(new BlockMetrics(block.name(), block.stage(), s[0], s, svd[i].frobeniusSquared()[b],
+                        svd[i].frobeniusExact(), RaFormulas.stableRank(svd[i].frobeniusSquared()[b], s[0]), rank, rank == s.length,
+                        selfAlignment, blockAlignment));
+                sigmaSum += s[0];
+            }
+            List<Double> pairs = new ArrayList<>();
+            for (int i = 0; i < watched.length; i++) {
+                for (int j = 0; j < watched.length; j++) {
+                    if (i != j && comparable(blocks.get(watched[i]), blocks.get(watched[j]))) {
+                        pairs.add(cross[b][i][j]);
+                    }
+                }
+            }
+            double alignment = RaFormulas.mean(pairs.stream().mapToDouble(Double::doubleValue).toArray());
+            List<StageMetrics> st = stages.get(b);
+            double lineShape = RaFormulas.mean(st.stream().mapToDouble(StageMetrics::lineShape).toArray());
+            double stepCv = RaFormulas.mean(st.stream().mapToDouble(StageMetrics::stepCv).toArray());
+            float[] l = Arrays.copyOfRange(logits, b * classes, (b + 1) * classes);
+            out.add(new SampleMetrics(firstIndex + b, argmax(l), l, lineShape, stepCv, alignment,
+                    blocks.size() * sigmaSum / watched.length, st, blockMetrics, crossFor(cross[b], blocks)));
+        }
+        return out;
+    }
+
+    /** Blocks are compared only when both Jacobians are square and of one shape (a stage). */
+    static boolean comparable(ResidualBlock a, ResidualBlock b) {
+        return a.isSquare() && b.isSquare() && a.inShape().equals(b.inShape());
+    }
+
+    private double[][] crossFor(double[][] cross, List<ResidualBlock> blocks) {
+        double[][] out = new double[watched.length][];
+        for (int i = 0; i < watched.length; i++) {
+            out[i] = cross[i].clone();
+        }
+        return out;
+    }
+
+    /** Top-k triplets of every watched block: explicit and stacked by shape when small, matrix-free otherwise. */
+    private TopSingular[] decompose(JacobianOperator[] ops, int batch, NDManager scope) {
+        TopSingular[] out = new TopSingular[ops.length];
+        Map<String, List<Integer>> denseGroups = new LinkedHashMap<>();
+        for (int i = 0; i < ops.length; i++) {
+            if (ops[i].inSize() <= options.denseLimit() && ops[i].outSize() <= options.denseLimit()) {
+                denseGroups.computeIfAbsent(ops[i].outSize() + "x" + ops[i].inSize(), key -> new ArrayList<>()).add(i);
+            } else {
+                out[i] = RandomizedSvd.compute(ops[i], new RandomizedSvd.Options(k, options.oversampling(), options.powerIterations(),
+                        0, options.seed()), scope);
+            }
+        }
+        RandomizedSvd.Options dense = new RandomizedSvd.Options(k, options.oversampling(), options.denseMaxIterations(),
+                options.denseTolerance(), options.seed());
+        for (List<Integer> group : denseGroups.values()) {
+            long perBlock = batch * ops[group.get(0)].inSize() * ops[group.get(0)].outSize();
+            int chunk = (int) Math.max(1, Math.min(group.size(), options.denseStackElements() / perBlock));
+            for (int start = 0; start < group.size(); start += chunk) {
+                List<Integer> members = group.subList(start, Math.min(group.size(), start + chunk));
+                NDList matrices = new NDList();
+                for (int i : members) {
+                    matrices.add(ops[i].dense(scope));
+                }
+                NDArray stacked = members.size() == 1 ? matrices.get(0) : NDArrays.concat(matrices, 0);
+                TopSingular all = RandomizedSvd.compute(new DenseJacobian(stacked), dense, scope);
+                for (int m = 0; m < members.size(); m++) {
+                    int i = members.get(m);
+                    String rows = m * batch + ":" + (m + 1) * batch;
+                    ops[i] = new DenseJacobian(stacked.get(rows));
+                    out[i] = new TopSingular(all.left().get(rows), Arrays.copyOfRange(all.values(), m * batch, (m + 1) * batch),
+                            all.right().get(rows), Arrays.copyOfRange(all.frobeniusSquared(), m * batch, (m + 1) * batch),
+                            all.frobeniusExact(), all.iterations());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** u_m . v_m per block and sample ([block][sample][m]), null for non-square blocks. */
+    private double[][][] selfDots(TopSingular[] svd, int batch) {
+        double[][][] out = new double[svd.length][][];
+        for (int i = 0; i < svd.length; i++) {
+            if (network.blocks().get(watched[i]).isSquare()) {
+                out[i] = rows(svd[i].left().mul(svd[i].right()).sum(new int[] {2}).toFloatArray(), batch);
+            }
+        }
+        return out;
+    }
+
+    /** cross_alignment[sample][i][j] over watched blocks; NaN on the diagonal and for incomparable pairs. */
+    private double[][][] crossAlignment(JacobianOperator[] ops, TopSingular[] svd, int batch, List<ResidualBlock> blocks) {
+        int n = ops.length;
+        double[][][] out = new double[batch][n][n];
+        for (double[][] m : out) {
+            for (double[] row : m) {
+                Arrays.fill(row, Double.NaN);
+            }
+        }
+        List<int[]> pairs = new ArrayList<>();
+        NDList projections = new NDList();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (i != j && comparable(blocks.get(watched[i]), blocks.get(watched[j]))) {
+                    // u_{i,m}^T J_j v_{i,m} for every m at once: (B, k)
+                    projections.add(ops[j].apply(svd[i].right()).mul(svd[i].left()).sum(new int[] {2}));
+                    pairs.add(new int[] {i, j});
+                }
+            }
+        }
+        if (pairs.isEmpty()) {
+            return out;
+        }
+        float[] all = NDArrays.stack(projections).toFloatArray();
+        int kk = svd[0].values()[0].length;
+        for (int p = 0; p < pairs.size(); p++) {
+            int i = pairs.get(p)[0];
+            int j = pairs.get(p)[1];
+            for (int b = 0; b < batch; b++) {
+                double[] proj = new double[kk];
+                for (int m = 0; m < kk; m++) {
+                    proj[m] = all[(p * batch + b) * kk + m];
+                }
+                out[b][i][j] = RaFormulas.crossAlignment(proj, svd[j].values()[b]);
+            }
+        }
+        return out;
+    }
+
+    private static double[][] rows(float[] values, int batch) {
+        int width = values.length / batch;
+        double[][] out = new double[batch][width];
+        for (int b = 0; b < batch; b++) {
+            for (int m = 0; m < width; m++) {
+                out[b][m] = values[b * width + m];
+            }
+        }
+        return out;
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void close() {
+        base.close();
+    }
+}

@@ -1,0 +1,67 @@
+package io.resalign.engine.arch;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.resalign.engine.model.ModelManifest;
+import io.resalign.engine.model.NamedTensors;
+import io.resalign.engine.model.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Loads model directories (manifest + safetensors) into the built-in architectures. */
+public final class Architectures {
+
+    /** The architecture names a manifest may give. */
+    public static final List<String> NAMES = List.of("resnet-mlp", "resnet-conv");
+
+    private Architectures() {}
+
+    /**
+     * Loads a model directory onto a device.
+     *
+     * @param directory the model directory
+     * @param device the device for the weights
+     * @return the network, owning its weights until closed
+     * @throws IOException when the manifest or the weights are missing or do not match
+     */
+    public static ResidualNetwork load(Path directory, Device device) throws IOException {
+        ModelManifest manifest = ModelManifest.read(directory);
+        Path weights = directory.resolve(manifest.weights());
+        if (!Files.isRegularFile(weights)) {
+            throw new IOException(directory + ": weights file '" + manifest.weights() + "' named by the manifest does not exist");
+        }
+        return build(manifest, weights, device);
+    }
+
+    /**
+     * Builds a network from a parsed manifest and a weights file.
+     *
+     * @param manifest the manifest
+     * @param weights the safetensors file
+     * @param device the device for the weights
+     * @return the network
+     * @throws IOException when the tensors do not match the architecture
+     */
+    public static ResidualNetwork build(ModelManifest manifest, Path weights, Device device) throws IOException {
+        NDManager manager = NDManager.newBaseManager(device);
+        manager.setName("model:" + manifest.name() + ":" + manifest.version());
+        try {
+            NamedTensors tensors = new NamedTensors(weights, Safetensors.read(weights), manager);
+            ResidualNetwork network = switch (manifest.architecture()) {
+                case "resnet-mlp" -> MlpResNet.build(manifest, tensors, manager);
+                case "resnet-conv" -> ConvResNet.build(manifest, tensors, manager);
+                default -> throw new IOException(manifest.name() + ": unknown architecture '" + manifest.architecture()
+                        + "', expected one of " + NAMES);
+            };
+            // From here on the weights are read-only: any result that would attach to the model's
+            // manager (a leak of one array per batch) fails loudly instead.
+            manager.cap();
+            return network;
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+}
