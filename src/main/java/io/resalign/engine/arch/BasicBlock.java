@@ -1,7 +1,6 @@
 package io.resalign.engine.arch;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.resalign.engine.jacobian.JacobianOperator;
@@ -87,7 +86,7 @@ final class BasicBlock implements ResidualBlock {
 
     @Override
     public JacobianOperator linearize(NDArray h) {
-        NDArray mask = preActivation(h).gt(0).toType(DataType.FLOAT32, false).expandDims(1);
+        NDArray mask = preActivation(h).gt(0).toType(h.getDataType(), false).expandDims(1);
         return new Linearised(mask);
     }
 

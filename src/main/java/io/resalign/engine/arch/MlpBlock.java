@@ -2,7 +2,6 @@ package io.resalign.engine.arch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.resalign.engine.jacobian.JacobianOperator;
@@ -91,7 +90,7 @@ final class MlpBlock implements ResidualBlock {
 
     @Override
     public JacobianOperator linearize(NDArray h) {
-        NDArray mask = preActivation(h).gt(0).toType(DataType.FLOAT32, false);
+        NDArray mask = preActivation(h).gt(0).toType(h.getDataType(), false);
         return new Closed(mask);
     }
 

@@ -2,6 +2,7 @@ package io.resalign.engine.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ public final class NamedTensors {
     private final Path source;
     private final Map<String, Safetensors.Tensor> tensors;
     private final NDManager manager;
+    private final DataType dataType;
     private final Map<String, Boolean> used = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
 
@@ -35,11 +37,13 @@ public final class NamedTensors {
      * @param source the file the tensors came from, for messages
      * @param tensors the tensors by name
      * @param manager the manager that will own the created arrays (the model's)
+     * @param dataType the precision of the created arrays (FLOAT32 or FLOAT64)
      */
-    public NamedTensors(Path source, Map<String, Safetensors.Tensor> tensors, NDManager manager) {
+    public NamedTensors(Path source, Map<String, Safetensors.Tensor> tensors, NDManager manager, DataType dataType) {
         this.source = source;
         this.tensors = tensors;
         this.manager = manager;
+        this.dataType = dataType;
         tensors.keySet().forEach(k -> used.put(k, false));
     }
 
@@ -66,6 +70,9 @@ public final class NamedTensors {
             return manager.zeros(new Shape(shape));
         }
         NDArray a = manager.create(t.values(), new Shape(shape));
+        if (dataType != DataType.FLOAT32) {
+            a = a.toType(dataType, false);
+        }
         a.setName(name);
         return a;
     }
