@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,8 +76,7 @@ class NpyReaderTest {
     @Test
     void shouldReadEveryArrayWrittenByNumpy() throws Exception {
         assertEquals(13, expected.size());
-        for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> c = it.next();
+        for (Map.Entry<String, JsonNode> c : expected.properties()) {
             assertMatchesNumpy(c.getKey(), c.getValue());
         }
     }
