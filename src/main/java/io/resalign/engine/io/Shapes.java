@@ -1,0 +1,33 @@
+package io.resalign.engine.io;
+
+import java.util.Arrays;
+
+/** Computes and prints tensor shapes. */
+final class Shapes {
+
+    /** The largest number of elements a Java float array can hold on common JVMs. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    private Shapes() {
+    }
+
+    /** Returns the product of the dimensions, or -1 when it exceeds {@link Long#MAX_VALUE}. */
+    static long elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            if (d != 0 && n > Long.MAX_VALUE / d) {
+                return -1;
+            }
+            n *= d;
+        }
+        return n;
+    }
+
+    /** Formats a shape as {@code [1, 28, 28]}. */
+    static String format(long[] shape) {
+        return Arrays.toString(shape);
+    }
+}
