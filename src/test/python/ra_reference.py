@@ -397,10 +397,15 @@ def self_alignment(U, V, k_eff):
     return float(np.mean(np.abs(np.sum(U[:, :k_eff] * V[:, :k_eff], axis=0))))
 
 
-def cross_alignment(U_i, V_i, J_j, s_j_topk):
-    """sum_m |u_{i,m}^T J_j v_{i,m}| / sum_m sigma_{j,m}, m <= k. NaN if J_j = 0."""
-    num = np.sum(np.abs(np.einsum("am,ab,bm->m", U_i, J_j, V_i)))
-    den = float(np.sum(s_j_topk))
+def cross_alignment(U_i, V_i, J_j, s_j_topk, k_i=None):
+    """sum_{m<=k'} |u_{i,m}^T J_j v_{i,m}| / sum_{m<=k'} sigma_{j,m}, k' = min(k, effective rank of
+    block i) (all k when k_i is None). Vectors of block i beyond its rank are arbitrary, so they are
+    left out of both sums (the Ky Fan bound <= 1 still holds). NaN if J_j = 0 or k' = 0."""
+    n = len(s_j_topk) if k_i is None else min(len(s_j_topk), k_i)
+    if n == 0:
+        return float("nan")
+    num = np.sum(np.abs(np.einsum("am,ab,bm->m", U_i[:, :n], J_j, V_i[:, :n])))
+    den = float(np.sum(s_j_topk[:n]))
     return float(num / den) if den > 0 else float("nan")
 
 
@@ -451,7 +456,8 @@ def compute_metrics(model, inputs, k=None, tau=TAU_DEFAULT, keep_jacobians=False
         for i in range(W):
             for j in range(W):
                 if i != j:  # all resnet-mlp blocks are square d x d: every pair compares
-                    cross[i][j] = cross_alignment(svds[i][0], svds[i][2], J[n, j], svds[j][1][:kk])
+                    cross[i][j] = cross_alignment(svds[i][0], svds[i][2], J[n, j], svds[j][1][:kk],
+                                                  blocks[i]["effective_rank"])
         for i in range(W):
             row = [cross[i][j] for j in range(W) if j != i]
             blocks[i]["alignment"] = float(np.mean(row)) if row else float("nan")

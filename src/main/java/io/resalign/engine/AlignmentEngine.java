@@ -132,7 +132,7 @@ public final class AlignmentEngine implements AutoCloseable {
                 double[] s = svd[i].values()[b];
                 int rank = RaFormulas.effectiveRank(s, options.rankTau());
                 double selfAlignment = self[i] == null ? Double.NaN : RaFormulas.selfAlignment(self[i][b], rank);
-                double[] partners = Arrays.stream(cross[b][i]).filter(v -> !Double.isNaN(v) || false).toArray();
+                double[] partners = partnersOf(cross[b][i], i, blocks);
                 double blockAlignment = partners.length == 0 ? Double.NaN : RaFormulas.mean(partners);
                 blockMetrics.add(new BlockMetrics(block.name(), block.stage(), s[0], s, svd[i].frobeniusSquared()[b],
                         svd[i].frobeniusExact(), RaFormulas.stableRank(svd[i].frobeniusSquared()[b], s[0]), rank, rank == s.length,
@@ -153,22 +153,25 @@ public final class AlignmentEngine implements AutoCloseable {
             double stepCv = RaFormulas.mean(st.stream().mapToDouble(StageMetrics::stepCv).toArray());
             float[] l = Arrays.copyOfRange(logits, b * classes, (b + 1) * classes);
             out.add(new SampleMetrics(firstIndex + b, argmax(l), l, lineShape, stepCv, alignment,
-                    blocks.size() * sigmaSum / watched.length, st, blockMetrics, crossFor(cross[b], blocks)));
+                    blocks.size() * sigmaSum / watched.length, st, blockMetrics, cross[b]));
         }
         return out;
+    }
+
+    /** The cross-alignments of block i on its comparable partners (a row of the matrix without incomparable entries). */
+    private double[] partnersOf(double[] row, int i, List<ResidualBlock> blocks) {
+        List<Double> out = new ArrayList<>();
+        for (int j = 0; j < row.length; j++) {
+            if (j != i && comparable(blocks.get(watched[i]), blocks.get(watched[j]))) {
+                out.add(row[j]);
+            }
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** Blocks are compared only when both Jacobians are square and of one shape (a stage). */
     static boolean comparable(ResidualBlock a, ResidualBlock b) {
         return a.isSquare() && b.isSquare() && a.inShape().equals(b.inShape());
-    }
-
-    private double[][] crossFor(double[][] cross, List<ResidualBlock> blocks) {
-        double[][] out = new double[watched.length][];
-        for (int i = 0; i < watched.length; i++) {
-            out[i] = cross[i].clone();
-        }
-        return out;
     }
 
     /** Top-k triplets of every watched block: explicit and stacked by shape when small, matrix-free otherwise. */
@@ -253,7 +256,8 @@ public final class AlignmentEngine implements AutoCloseable {
                 for (int m = 0; m < kk; m++) {
                     proj[m] = all[(p * batch + b) * kk + m];
                 }
-                out[b][i][j] = RaFormulas.crossAlignment(proj, svd[j].values()[b]);
+                int rankI = RaFormulas.effectiveRank(svd[i].values()[b], options.rankTau());
+                out[b][i][j] = RaFormulas.crossAlignment(proj, svd[j].values()[b], rankI);
             }
         }
         return out;

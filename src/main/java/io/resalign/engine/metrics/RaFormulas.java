@@ -69,15 +69,18 @@ public final class RaFormulas {
         return sum / n;
     }
 
-    /** Returns sum_m |u_{i,m}^T J_j v_{i,m}| / sum_m sigma_{j,m}; NaN when block j's Jacobian is zero. */
-    public static double crossAlignment(double[] projections, double[] sigmaJ) {
+    /**
+     * Returns sum_{m &lt;= k'} |u_{i,m}^T J_j v_{i,m}| / sum_{m &lt;= k'} sigma_{j,m}, k' = min(k,
+     * effective rank of block i): block i's vectors beyond its rank are arbitrary and left out of
+     * both sums. NaN when k' is 0 or block j's Jacobian is zero.
+     */
+    public static double crossAlignment(double[] projections, double[] sigmaJ, int effectiveRankI) {
+        int n = Math.min(Math.min(projections.length, sigmaJ.length), effectiveRankI);
         double num = 0;
-        for (double p : projections) {
-            num += Math.abs(p);
-        }
         double den = 0;
-        for (double s : sigmaJ) {
-            den += s;
+        for (int m = 0; m < n; m++) {
+            num += Math.abs(projections[m]);
+            den += sigmaJ[m];
         }
         return den > 0 ? num / den : Double.NaN;
     }

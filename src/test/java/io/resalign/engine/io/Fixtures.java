@@ -74,15 +74,7 @@ final class Fixtures {
      * python3 or numpy fails the test: the cross-checks are never skipped.
      */
     static void python(String script, Path dir) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("python3", "-c", script, dir.toString())
-                .redirectErrorStream(true)
-                .start();
-        byte[] output = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("python3 did not finish in 120 s");
-        }
-        assertEquals(0, p.exitValue(), () -> "python3 failed:\n" + new String(output, StandardCharsets.UTF_8));
+        io.resalign.engine.testing.Python.script(script, dir);
     }
 
     static float[] floats(double... values) {
