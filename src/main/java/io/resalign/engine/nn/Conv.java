@@ -1,27 +1,40 @@
 package io.resalign.engine.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.convolutional.Conv2dTranspose;
 import io.resalign.engine.model.NamedTensors;
 
 /**
  * Holds a bias-free square 2-D convolution (torchvision's ResNet convolutions) and its exact
- * adjoint, the transposed convolution with the same weight.
+ * adjoint.
+ *
+ * <p>The adjoint (a transposed convolution) is computed as a forward convolution: insert
+ * {@code stride - 1} zeros between the cotangent's pixels, add the output padding at the end, and
+ * convolve with the kernel flipped in space and with input and output channels swapped, padding
+ * {@code kernel - 1 - padding}. DJL's PyTorch engine does not implement transposed convolution,
+ * and this route also stays clear of oneDNN's backward-data kernels, which returned wrong
+ * gradients for small channel counts on AVX-512 CPUs (DJL-FACTS.md).
  */
 public final class Conv {
-    private final NDArray weight;
-    private final int kernel;
-    private final Shape stride;
-    private final Shape padding;
     private static final Shape ONE = new Shape(1, 1);
 
+    private final NDArray weight;
+    private final NDArray adjointWeight;
+    private final int kernel;
+    private final int stride;
+    private final int padding;
+
     private Conv(NDArray weight, int kernel, int stride, int padding) {
+        if (padding > kernel - 1) {
+            throw new IllegalArgumentException("padding " + padding + " larger than kernel - 1 = " + (kernel - 1));
+        }
         this.weight = weight;
+        this.adjointWeight = weight.flip(2, 3).transpose(1, 0, 2, 3);
         this.kernel = kernel;
-        this.stride = new Shape(stride, stride);
-        this.padding = new Shape(padding, padding);
+        this.stride = stride;
+        this.padding = padding;
     }
 
     /** Loads {@code name} of shape (out, in, kernel, kernel). */
@@ -31,24 +44,52 @@ public final class Conv {
 
     /** Returns the convolution of x (N, in, H, W). */
     public NDArray forward(NDArray x) {
-        return Conv2d.conv2d(x, weight, null, stride, padding, ONE, 1).singletonOrThrow();
+        return Conv2d.conv2d(x, weight, null, new Shape(stride, stride), new Shape(padding, padding), ONE, 1).singletonOrThrow();
     }
 
     /**
-     * Returns the adjoint applied to y (N, out, H', W'), an array of the input's spatial size.
+     * Returns the adjoint applied to y (N, out, H', W'): an array (N, in, inHeight, inWidth).
      *
      * @param inHeight height of the convolution's input
      * @param inWidth width of the convolution's input
      */
     public NDArray adjoint(NDArray y, long inHeight, long inWidth) {
-        long oh = inHeight - ((y.getShape().get(2) - 1) * stride.get(0) - 2 * padding.get(0) + kernel);
-        long ow = inWidth - ((y.getShape().get(3) - 1) * stride.get(1) - 2 * padding.get(1) + kernel);
-        return Conv2dTranspose.conv2dTranspose(y, weight, null, stride, padding, new Shape(oh, ow), ONE, 1).singletonOrThrow();
+        long h = y.getShape().get(2);
+        long w = y.getShape().get(3);
+        NDArray z = dilate(dilate(y, 3), 2);
+        // rows and columns of the input that the forward pass never reached (output padding)
+        long extraH = inHeight - ((h - 1) * stride - 2L * padding + kernel);
+        long extraW = inWidth - ((w - 1) * stride - 2L * padding + kernel);
+        z = padEnd(padEnd(z, 2, extraH), 3, extraW);
+        int p = kernel - 1 - padding;
+        return Conv2d.conv2d(z, adjointWeight, null, ONE, new Shape(p, p), ONE, 1).singletonOrThrow();
+    }
+
+    /** Inserts stride - 1 zeros between consecutive entries along an axis (2 or 3). */
+    private NDArray dilate(NDArray y, int axis) {
+        if (stride == 1) {
+            return y;
+        }
+        long n = y.getShape().get(axis);
+        Shape zerosShape = y.getShape().slice(0, axis + 1).add(stride - 1).addAll(y.getShape().slice(axis + 1));
+        NDArray interleaved = NDArrays.concat(
+                new ai.djl.ndarray.NDList(y.expandDims(axis + 1), y.getManager().zeros(zerosShape, y.getDataType())), axis + 1);
+        Shape merged = y.getShape().slice(0, axis).add(n * stride).addAll(y.getShape().slice(axis + 1));
+        String keep = ":, ".repeat(axis) + ":" + ((n - 1) * stride + 1);
+        return interleaved.reshape(merged).get(keep);
+    }
+
+    private static NDArray padEnd(NDArray y, int axis, long extra) {
+        if (extra <= 0) {
+            return y;
+        }
+        Shape zerosShape = y.getShape().slice(0, axis).add(extra).addAll(y.getShape().slice(axis + 1));
+        return NDArrays.concat(new ai.djl.ndarray.NDList(y, y.getManager().zeros(zerosShape, y.getDataType())), axis);
     }
 
     /** Returns the output spatial size for an input size. */
     public long outputSize(long in) {
-        return (in + 2 * padding.get(0) - kernel) / stride.get(0) + 1;
+        return (in + 2L * padding - kernel) / stride + 1;
     }
 
     /** Returns the number of output channels. */
