@@ -83,6 +83,11 @@ public final class AlignmentEngine implements AutoCloseable {
         return network;
     }
 
+    /** Returns the arrays still open in the engine's scope (0 between batches: nothing outlives a batch). */
+    int openArrays() {
+        return base.getManagedArrays().size();
+    }
+
     /** Returns the number of singular triplets per block. */
     public int k() {
         return k;
