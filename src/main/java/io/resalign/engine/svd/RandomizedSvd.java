@@ -68,20 +68,25 @@ public final class RandomizedSvd {
             frobenius = toDoubles(y.square().sum(new int[] {2}).mean(new int[] {1}));
             exact = false;
         }
-        Factored q = orthonormalise(y, batch, r, manager);
-        double[][] previous = values(q, batch, r, k);
+        // Power steps orthonormalise once (enough to keep the sketch well conditioned); the basis
+        // that enters Rayleigh-Ritz gets the second pass that restores full orthogonality.
+        Factored q = orthonormaliseOnce(y, batch, r, manager);
+        double[][] previous = q.values(batch, r, k);
         int steps = 0;
         while (steps < options.maxPowerIterations()) {
-            NDArray z = orthonormalise(op.applyTranspose(q.rows()), batch, r, manager).rows();
-            q = orthonormalise(op.apply(z), batch, r, manager);
+            NDArray z = orthonormaliseOnce(op.applyTranspose(q.rows()), batch, r, manager).rows();
+            q = orthonormaliseOnce(op.apply(z), batch, r, manager);
             steps++;
-            double[][] current = values(q, batch, r, k);
+            // Y = J Z with orthonormal Z: the singular values of Y, read off the Gram's
+            // eigenvalues, are the current estimates of J's top values.
+            double[][] current = q.values(batch, r, k);
             boolean converged = options.tolerance() > 0 && maxRelativeChange(previous, current) <= options.tolerance();
             previous = current;
             if (converged) {
                 break;
             }
         }
+        q = orthonormaliseOnce(q.rows(), batch, r, manager);
         // Rayleigh-Ritz: the rows of J^T Q form Q J = A2 Q2 (r x in), and A2 = Ua S Va^T on the CPU,
         // so J ~ Q^T Q J = (Q^T Ua) S (Q2^T Va)^T: left vectors as rows Ua^T Q, right ones Va^T Q2.
         Factored b = orthonormalise(op.applyTranspose(q.rows()), batch, r, manager);
@@ -97,8 +102,19 @@ public final class RandomizedSvd {
         return new TopSingular(left, s, right, frobenius, exact, steps);
     }
 
-    /** Rows with orthonormal (or zero) rows and the factor A with X = A Q. */
-    private record Factored(NDArray rows, float[] factor) {}
+    /** Rows with orthonormal (or zero) rows, the factor A with X = A Q, and the Gram eigenvalues of X. */
+    private record Factored(NDArray rows, float[] factor, double[] eigenvalues) {
+        /** The top-k singular values of X, [batch][k]. */
+        double[][] values(int batch, int r, int k) {
+            double[][] out = new double[batch][k];
+            for (int b = 0; b < batch; b++) {
+                for (int m = 0; m < k; m++) {
+                    out[b][m] = Math.sqrt(eigenvalues[b * r + m]);
+                }
+            }
+            return out;
+        }
+    }
 
     /** Orthonormalises the rows of x (B, r, n) twice (the second pass restores orthogonality lost in float32). */
     private static Factored orthonormalise(NDArray x, int batch, int r, NDManager manager) {
@@ -106,24 +122,14 @@ public final class RandomizedSvd {
         Factored second = orthonormaliseOnce(first.rows(), batch, r, manager);
         // X = A1 Q1 = A1 A2 Q2
         float[] a = multiply(first.factor(), second.factor(), batch, r);
-        return new Factored(second.rows(), a);
+        return new Factored(second.rows(), a, first.eigenvalues());
     }
 
     private static Factored orthonormaliseOnce(NDArray x, int batch, int r, NDManager manager) {
         float[] gram = x.matMul(x.transpose(0, 2, 1)).toFloatArray();
         SmallMatrices.Orthonormalisation o = SmallMatrices.orthonormalise(gram, batch, r);
         NDArray t = manager.create(o.t(), new Shape(batch, r, r));
-        return new Factored(t.matMul(x), o.a());
-    }
-
-    /** Singular values of X = A Q are those of A: the current estimates of the top values. */
-    private static double[][] values(Factored q, int batch, int r, int k) {
-        double[] s = SmallMatrices.svd(q.factor(), batch, r).s();
-        double[][] out = new double[batch][k];
-        for (int b = 0; b < batch; b++) {
-            System.arraycopy(s, b * r, out[b], 0, k);
-        }
-        return out;
+        return new Factored(t.matMul(x), o.a(), o.eigenvalues());
     }
 
     private static double maxRelativeChange(double[][] a, double[][] b) {

@@ -23,8 +23,11 @@ final class SmallMatrices {
 
     private SmallMatrices() {}
 
-    /** The factors of an orthonormalisation X = A Q with Q = T X, per batch entry. */
-    record Orthonormalisation(float[] t, float[] a) {}
+    /**
+     * The factors of an orthonormalisation X = A Q with Q = T X, per batch entry, and the Gram
+     * eigenvalues (the squared singular values of X), descending per entry.
+     */
+    record Orthonormalisation(float[] t, float[] a, double[] eigenvalues) {}
 
     /**
      * Computes, for each Gram matrix G = X X^T, the maps T (Q = T X has orthonormal or zero rows)
@@ -38,6 +41,7 @@ final class SmallMatrices {
     static Orthonormalisation orthonormalise(float[] gram, int batch, int r) {
         float[] t = new float[batch * r * r];
         float[] a = new float[batch * r * r];
+        double[] eigenvalues = new double[batch * r];
         for (int b = 0; b < batch; b++) {
             R064Store g = R064Store.FACTORY.make(r, r);
             int off = b * r * r;
@@ -57,6 +61,14 @@ final class SmallMatrices {
             for (int i = 0; i < r; i++) {
                 max = Math.max(max, d.doubleValue(i, i));
             }
+            double[] sorted = new double[r];
+            for (int m = 0; m < r; m++) {
+                sorted[m] = Math.max(0, d.doubleValue(m, m));
+            }
+            java.util.Arrays.sort(sorted);
+            for (int m = 0; m < r; m++) {
+                eigenvalues[b * r + m] = sorted[r - 1 - m];
+            }
             for (int m = 0; m < r; m++) {
                 double lambda = d.doubleValue(m, m);
                 boolean keep = max > 0 && lambda > GRAM_FLOOR * max;
@@ -69,7 +81,7 @@ final class SmallMatrices {
                 }
             }
         }
-        return new Orthonormalisation(t, a);
+        return new Orthonormalisation(t, a, eigenvalues);
     }
 
     /** The SVD factors of a batch of r x r matrices: M = U diag(s) V^T, singular values descending. */
