@@ -52,9 +52,10 @@ public final class AlignmentEngine implements AutoCloseable {
     public AlignmentEngine(ResidualNetwork network, EngineOptions options) {
         this.network = network;
         this.options = options;
+        // before the manager: a refused watch list must not leave a native manager behind
+        this.watched = resolveWatched(network);
         this.base = NDManager.newBaseManager(network.device());
         this.base.setName("engine:" + network.manifest().name());
-        this.watched = resolveWatched(network);
         this.k = options.k() > 0 ? options.k() : network.manifest().numClasses();
         this.sampleShape = network.manifest().input().shape();
     }

@@ -63,6 +63,10 @@ public final class Safetensors {
             } catch (IOException e) {
                 throw new IOException(file + ": header is not valid JSON: " + e.getMessage(), e);
             }
+            if (header == null || !header.isObject()) {
+                // valid JSON but no object (an array, a number, only spaces) would otherwise read as zero tensors
+                throw new IOException(file + ": header is not a JSON object of tensors");
+            }
             long dataStart = 8 + headerLength;
             long dataSize = size - dataStart;
             Map<String, Tensor> tensors = new LinkedHashMap<>();
