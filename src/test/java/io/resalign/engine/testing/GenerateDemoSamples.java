@@ -1,7 +1,5 @@
 package io.resalign.engine.testing;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.resalign.engine.io.SampleBatch;
 import io.resalign.engine.io.SampleReaders;
 import java.nio.file.Files;
@@ -9,31 +7,21 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Writes {@code models/demo-mlp}: a seeded random {@code resnet-mlp} shaped for Fashion-MNIST and
- * the first 64 images of its test set, so a fresh checkout can run the analysis with no download.
- * The weights are a placeholder until the trained demo model replaces them.
+ * Writes the bundled demo inputs of a model directory: the first 64 images of the Fashion-MNIST
+ * test set ({@code samples.npy}, uint8) and their labels ({@code labels.npy}), so a fresh checkout
+ * runs the analysis with no download. The trained weights come from the trainer (docs/training.md).
  *
  * <p>Run: {@code ./mvnw -q test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=io.resalign.engine.testing.GenerateDemoModel} (needs the Debian package
- * dataset-fashion-mnist).
+ * -Dexec.mainClass=io.resalign.engine.testing.GenerateDemoSamples -Dexec.args=models/demo-mlp}
+ * (needs the Debian package dataset-fashion-mnist).
  */
-public final class GenerateDemoModel {
-    private static final List<String> CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-            "Sneaker", "Bag", "Ankle boot");
-
-    private GenerateDemoModel() {}
+public final class GenerateDemoSamples {
+    private GenerateDemoSamples() {}
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "models/demo-mlp");
         Path data = Path.of("/usr/share/datasets/fashion-mnist");
-        ObjectNode manifest = RandomModels.manifest("demo-mlp", "resnet-mlp", 10, 1, 28, 28);
-        ArrayNode classes = manifest.putArray("classes");
-        CLASSES.forEach(classes::add);
-        ObjectNode input = (ObjectNode) manifest.get("input");
-        input.put("scale", 1.0 / 255).putArray("mean").add(0.2860);
-        input.putArray("std").add(0.3530);
-        RandomModels.mlp(manifest, 784, 64, 8, 10, true, true, 20261127L).write(out, manifest);
-
+        java.nio.file.Files.createDirectories(out);
         SampleBatch test = SampleReaders.readLabelled(data.resolve("t10k-images-idx3-ubyte.gz"), data.resolve("t10k-labels-idx1-ubyte.gz"));
         int n = 64;
         StringBuilder py = new StringBuilder("import numpy as np, sys\n");
