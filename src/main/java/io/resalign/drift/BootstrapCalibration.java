@@ -1,0 +1,111 @@
+package io.resalign.drift;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Calibrates the drift statistic on the reference itself: it draws windows of the tested size from
+ * the reference rows (with replacement, whole rows so that features keep their correlation),
+ * computes the statistic of each and keeps the sorted replicates as the no-drift distribution.
+ *
+ * <p>A replicate standardises by the window's own sampling variance only, sd / sqrt(n), while the
+ * tested window standardises by sd sqrt(1/n + 1/N) because its reference is itself a sample: both
+ * then have unit variance and the same cross-feature correlation (docs/drift.md). The replicates
+ * of each window size are cached; each size has its own seed, so results do not depend on the
+ * order in which sizes are asked for.
+ */
+final class BootstrapCalibration {
+    private static final int CACHED_SIZES = 8;
+
+    private final ReferenceScores scores;
+    private final DriftSettings settings;
+    private final Map<Integer, double[]> replicatesBySize =
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Integer, double[]> eldest) {
+                    return size() > CACHED_SIZES;
+                }
+            };
+
+    BootstrapCalibration(ReferenceScores scores, DriftSettings settings) {
+        this.scores = scores;
+        this.settings = settings;
+    }
+
+    /** Returns the (1 - alpha) quantile of the replicates for windows of {@code windowRows} samples. */
+    double threshold(int windowRows) {
+        double[] sorted = replicates(windowRows);
+        int b = sorted.length;
+        int rank = (int) Math.ceil((1 - settings.falseAlarmRate()) * (b + 1));
+        return sorted[Math.min(Math.max(rank, 1), b) - 1];
+    }
+
+    /** Returns the bootstrap p-value of {@code statistic} for windows of {@code windowRows} samples. */
+    double pValue(int windowRows, double statistic) {
+        double[] sorted = replicates(windowRows);
+        int below = lowerBound(sorted, statistic);
+        return (1.0 + sorted.length - below) / (sorted.length + 1.0);
+    }
+
+    synchronized double[] replicates(int windowRows) {
+        return replicatesBySize.computeIfAbsent(windowRows, this::simulate);
+    }
+
+    private double[] simulate(int windowRows) {
+        int features = scores.featureCount();
+        int rows = scores.rows();
+        int min = settings.minDefinedValues();
+        double[] rowScores = scores.rowScores();
+        double[] mean = new double[features];
+        double[] sd = new double[features];
+        boolean[] testable = new boolean[features];
+        for (int f = 0; f < features; f++) {
+            testable[f] = scores.definedCount(f) >= min;
+            mean[f] = scores.mean(f);
+            sd[f] = scores.sd(f);
+        }
+        SplittableRandom random = new SplittableRandom(settings.seed() * 0x9E3779B97F4A7C15L + windowRows);
+        double[] sums = new double[features];
+        int[] counts = new int[features];
+        double[] z = new double[features];
+        double[] out = new double[settings.effectiveReplicates()];
+        for (int b = 0; b < out.length; b++) {
+            Arrays.fill(sums, 0);
+            Arrays.fill(counts, 0);
+            for (int i = 0; i < windowRows; i++) {
+                int base = random.nextInt(rows) * features;
+                for (int f = 0; f < features; f++) {
+                    double s = rowScores[base + f];
+                    if (!Double.isNaN(s)) {
+                        sums[f] += s;
+                        counts[f]++;
+                    }
+                }
+            }
+            for (int f = 0; f < features; f++) {
+                z[f] = testable[f] && counts[f] >= min
+                        ? (sums[f] / counts[f] - mean[f]) / (sd[f] / Math.sqrt(counts[f]))
+                        : Double.NaN;
+            }
+            out[b] = settings.combiner().combine(z);
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static int lowerBound(double[] a, double key) {
+        int lo = 0;
+        int hi = a.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] < key) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,99 @@
+package io.resalign.drift;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes and reads the framing shared by the binary codecs: a type tag, a format version, the
+ * feature names and float32 sample rows.
+ */
+final class CompactEncoding {
+    static final byte FORMAT_VERSION = 1;
+
+    private CompactEncoding() {}
+
+    interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    interface Reader<T> {
+        T read(DataInputStream in) throws IOException;
+    }
+
+    static byte[] encode(byte tag, Writer body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(tag);
+            out.writeByte(FORMAT_VERSION);
+            body.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static <T> T decode(byte[] bytes, byte tag, String what, Reader<T> body) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            byte actualTag = in.readByte();
+            byte version = in.readByte();
+            if (actualTag != tag) {
+                throw new IllegalArgumentException("not a serialised " + what + ": type tag "
+                        + actualTag + ", expected " + tag);
+            }
+            if (version != FORMAT_VERSION) {
+                throw new IllegalArgumentException(what + " format version " + version
+                        + " is not supported (this build reads version " + FORMAT_VERSION + ")");
+            }
+            T value = body.read(in);
+            if (in.available() > 0) {
+                throw new IllegalArgumentException(what + " has " + in.available() + " trailing bytes");
+            }
+            return value;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated or corrupt " + what + " (" + bytes.length
+                    + " bytes): " + e.getMessage(), e);
+        }
+    }
+
+    static void writeSchema(DataOutputStream out, FeatureSchema schema) throws IOException {
+        out.writeShort(schema.size());
+        for (String name : schema.names()) {
+            out.writeUTF(name);
+        }
+    }
+
+    static FeatureSchema readSchema(DataInputStream in) throws IOException {
+        int size = in.readUnsignedShort();
+        List<String> names = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            names.add(in.readUTF());
+        }
+        return FeatureSchema.of(names);
+    }
+
+    static void writeRows(DataOutputStream out, float[] rows, int length) throws IOException {
+        out.writeInt(length);
+        for (int i = 0; i < length; i++) {
+            out.writeFloat(rows[i]);
+        }
+    }
+
+    static float[] readRows(DataInputStream in, int featureCount) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length % featureCount != 0) {
+            throw new IOException("row data of " + length + " values is not a whole number of "
+                    + featureCount + "-feature rows");
+        }
+        float[] rows = new float[length];
+        for (int i = 0; i < length; i++) {
+            rows[i] = in.readFloat();
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,137 @@
+package io.resalign.drift;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tests closed windows of one model version against its reference profile.
+ *
+ * <p>Per feature f it ranks the window's values against the reference (normal scores, see
+ * {@link ReferenceScores}) and standardises the mean score difference,
+ * z_f = (mean_window s_f - mean_ref s_f) / (sd_ref s_f * sqrt(1/n_f + 1/N_f)); the features
+ * combine by {@link Combiner} (max |z| by default) and the window is flagged when the statistic
+ * exceeds the (1 - alpha) quantile of the same statistic over windows resampled from the reference
+ * ({@link BootstrapCalibration}). Blocks are ranked by the largest |z| among their features. The
+ * method, its assumptions and measured error rates are in docs/drift.md. Thread-safe; a given
+ * reference, settings and window size always give the same threshold.
+ */
+public final class DriftTest {
+    private final ModelVersion modelVersion;
+    private final ReferenceProfile reference;
+    private final DriftSettings settings;
+    private final ReferenceScores scores;
+    private final BootstrapCalibration calibration;
+    private final double[] referenceMean;
+    private final double[] referenceSd;
+
+    /** Creates the test of {@code reference}; calibration runs lazily per window size. */
+    public DriftTest(ModelVersion modelVersion, ReferenceProfile reference, DriftSettings settings) {
+        this.modelVersion = modelVersion;
+        this.reference = reference;
+        this.settings = settings;
+        this.scores = new ReferenceScores(reference);
+        this.calibration = new BootstrapCalibration(scores, settings);
+        WindowAggregate asWindow = reference.asWindow();
+        int features = reference.schema().size();
+        referenceMean = new double[features];
+        referenceSd = new double[features];
+        for (int f = 0; f < features; f++) {
+            FeatureSummary summary = asWindow.summary(f);
+            referenceMean[f] = summary.mean();
+            referenceSd[f] = Math.sqrt(summary.variance());
+        }
+    }
+
+    /** Returns the reference this test compares against. */
+    public ReferenceProfile reference() {
+        return reference;
+    }
+
+    /** Returns the settings. */
+    public DriftSettings settings() {
+        return settings;
+    }
+
+    /** Returns the calibrated threshold for windows of {@code windowCount} samples. */
+    public double threshold(int windowCount) {
+        return calibration.threshold(windowCount);
+    }
+
+    /** Tests one closed window and returns the full report. */
+    public DriftReport test(WindowAggregate window) {
+        reference.schema().requireCompatible(window.schema(), "window of " + modelVersion);
+        if (window.count() < settings.minDefinedValues()) {
+            throw new IllegalArgumentException("window of " + modelVersion + " has " + window.count()
+                    + " samples; at least minDefinedValues = " + settings.minDefinedValues() + " are needed");
+        }
+        FeatureSchema schema = reference.schema();
+        int features = schema.size();
+        double[] z = new double[features];
+        List<FeatureShift> shifts = new ArrayList<>(features);
+        int tested = 0;
+        for (int f = 0; f < features; f++) {
+            double scoreSum = 0;
+            double rawSum = 0;
+            int n = 0;
+            for (int r = 0; r < window.count(); r++) {
+                float v = window.value(r, f);
+                if (!Float.isNaN(v)) {
+                    scoreSum += scores.score(f, v);
+                    rawSum += v;
+                    n++;
+                }
+            }
+            int referenceN = scores.definedCount(f);
+            boolean testable = n >= settings.minDefinedValues() && referenceN >= settings.minDefinedValues();
+            z[f] = testable
+                    ? (scoreSum / n - scores.mean(f)) / (scores.sd(f) * Math.sqrt(1.0 / n + 1.0 / referenceN))
+                    : Double.NaN;
+            if (testable) {
+                tested++;
+            }
+            double windowMean = n > 0 ? rawSum / n : Double.NaN;
+            shifts.add(new FeatureShift(schema.name(f), schema.block(f), z[f], windowMean,
+                    referenceMean[f], (windowMean - referenceMean[f]) / referenceSd[f], n, window.count() - n));
+        }
+        double statistic = settings.combiner().combine(z);
+        double threshold = calibration.threshold(window.count());
+        shifts.sort(Comparator.comparingDouble((FeatureShift s) -> Double.isNaN(s.z()) ? -1 : Math.abs(s.z()))
+                .reversed());
+        return new DriftReport(modelVersion, window.firstTimestamp(), window.lastTimestamp(), window.count(),
+                statistic, threshold, calibration.pValue(window.count(), statistic),
+                tested > 0 && statistic > threshold, settings.falseAlarmRate(), settings.combiner(), tested,
+                reference.source(), reference.createdAt(), reference.sampleCount(), List.copyOf(shifts),
+                rankBlocks(shifts));
+    }
+
+    private static List<BlockShift> rankBlocks(List<FeatureShift> shifts) {
+        Map<String, List<FeatureShift>> byBlock = new LinkedHashMap<>();
+        for (FeatureShift s : shifts) {
+            if (s.block() != null) {
+                byBlock.computeIfAbsent(s.block(), b -> new ArrayList<>()).add(s);
+            }
+        }
+        List<BlockShift> blocks = new ArrayList<>();
+        for (Map.Entry<String, List<FeatureShift>> e : byBlock.entrySet()) {
+            double max = -1;
+            double sumOfSquares = 0;
+            String top = e.getValue().get(0).feature();
+            for (FeatureShift s : e.getValue()) {
+                if (!Double.isNaN(s.z())) {
+                    sumOfSquares += s.z() * s.z();
+                    if (Math.abs(s.z()) > max) {
+                        max = Math.abs(s.z());
+                        top = s.feature();
+                    }
+                }
+            }
+            blocks.add(new BlockShift(e.getKey(), max < 0 ? Double.NaN : max, sumOfSquares, top));
+        }
+        blocks.sort(Comparator.comparingDouble((BlockShift b) -> Double.isNaN(b.score()) ? -1 : b.score())
+                .thenComparingDouble(BlockShift::sumOfSquares).reversed());
+        return List.copyOf(blocks);
+    }
+}
