@@ -229,7 +229,11 @@ public final class AlignmentEngine implements AutoCloseable {
         return out;
     }
 
-    /** cross_alignment[sample][i][j] over watched blocks; NaN on the diagonal and for incomparable pairs. */
+    /**
+     * cross_alignment[sample][i][j] over watched blocks; NaN on the diagonal and for incomparable
+     * pairs. Within each group of comparable blocks, every block's right vectors are stacked as
+     * tangents so that one product per target block j gives u_{i,m}^T J_j v_{i,m} for every i at once.
+     */
     private double[][][] crossAlignment(JacobianOperator[] ops, TopSingular[] svd, int batch, List<ResidualBlock> blocks) {
         int n = ops.length;
         double[][][] out = new double[batch][n][n];
@@ -238,35 +242,57 @@ public final class AlignmentEngine implements AutoCloseable {
                 Arrays.fill(row, Double.NaN);
             }
         }
-        List<int[]> pairs = new ArrayList<>();
-        NDList projections = new NDList();
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                if (i != j && comparable(blocks.get(watched[i]), blocks.get(watched[j]))) {
-                    // u_{i,m}^T J_j v_{i,m} for every m at once: (B, k)
-                    projections.add(ops[j].apply(svd[i].right()).mul(svd[i].left()).sum(new int[] {2}));
-                    pairs.add(new int[] {i, j});
-                }
+        int kk = svd.length == 0 ? 0 : svd[0].values()[0].length;
+        for (List<Integer> group : comparableGroups(blocks)) {
+            if (group.size() < 2) {
+                continue;
             }
-        }
-        if (pairs.isEmpty()) {
-            return out;
-        }
-        float[] all = NDArrays.stack(projections).toFloatArray();
-        int kk = svd[0].values()[0].length;
-        for (int p = 0; p < pairs.size(); p++) {
-            int i = pairs.get(p)[0];
-            int j = pairs.get(p)[1];
-            for (int b = 0; b < batch; b++) {
-                double[] proj = new double[kk];
-                for (int m = 0; m < kk; m++) {
-                    proj[m] = all[(p * batch + b) * kk + m];
+            NDList rights = new NDList();
+            NDList lefts = new NDList();
+            for (int i : group) {
+                rights.add(svd[i].right());
+                lefts.add(svd[i].left());
+            }
+            NDArray v = NDArrays.concat(rights, 1);
+            NDArray u = NDArrays.concat(lefts, 1);
+            NDList projections = new NDList();
+            for (int j : group) {
+                projections.add(ops[j].apply(v).mul(u).sum(new int[] {2}));
+            }
+            // (targets j, B, sources i * k): one transfer per group
+            float[] all = NDArrays.stack(projections).toFloatArray();
+            int g = group.size();
+            for (int jj = 0; jj < g; jj++) {
+                int j = group.get(jj);
+                for (int ii = 0; ii < g; ii++) {
+                    int i = group.get(ii);
+                    if (i == j) {
+                        continue;
+                    }
+                    for (int b = 0; b < batch; b++) {
+                        double[] proj = new double[kk];
+                        for (int m = 0; m < kk; m++) {
+                            proj[m] = all[(jj * batch + b) * g * kk + ii * kk + m];
+                        }
+                        int rankI = RaFormulas.effectiveRank(svd[i].values()[b], options.rankTau());
+                        out[b][i][j] = RaFormulas.crossAlignment(proj, svd[j].values()[b], rankI);
+                    }
                 }
-                int rankI = RaFormulas.effectiveRank(svd[i].values()[b], options.rankTau());
-                out[b][i][j] = RaFormulas.crossAlignment(proj, svd[j].values()[b], rankI);
             }
         }
         return out;
+    }
+
+    /** Watched-block indices grouped into classes of mutually comparable blocks (square, one shape). */
+    private List<List<Integer>> comparableGroups(List<ResidualBlock> blocks) {
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < watched.length; i++) {
+            ResidualBlock block = blocks.get(watched[i]);
+            if (block.isSquare()) {
+                groups.computeIfAbsent(block.inShape().toString(), key -> new ArrayList<>()).add(i);
+            }
+        }
+        return new ArrayList<>(groups.values());
     }
 
     private static double[][] rows(float[] values, int batch) {

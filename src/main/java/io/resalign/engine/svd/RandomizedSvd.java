@@ -68,25 +68,29 @@ public final class RandomizedSvd {
             frobenius = toDoubles(y.square().sum(new int[] {2}).mean(new int[] {1}));
             exact = false;
         }
-        // Power steps orthonormalise once (enough to keep the sketch well conditioned); the basis
-        // that enters Rayleigh-Ritz gets the second pass that restores full orthogonality.
-        Factored q = orthonormaliseOnce(y, batch, r, manager);
+        // Power steps orthonormalise once, by Cholesky (enough to keep the sketch well conditioned);
+        // every second step an eigen-based pass also yields the current top values for the stopping
+        // rule. The basis that enters Rayleigh-Ritz gets a second pass for full orthogonality.
+        Factored q = orthonormaliseOnce(y, batch, r, manager, true);
         double[][] previous = q.values(batch, r, k);
         int steps = 0;
         while (steps < options.maxPowerIterations()) {
-            NDArray z = orthonormaliseOnce(op.applyTranspose(q.rows()), batch, r, manager).rows();
-            q = orthonormaliseOnce(op.apply(z), batch, r, manager);
+            NDArray z = orthonormaliseOnce(op.applyTranspose(q.rows()), batch, r, manager, false).rows();
             steps++;
-            // Y = J Z with orthonormal Z: the singular values of Y, read off the Gram's
-            // eigenvalues, are the current estimates of J's top values.
-            double[][] current = q.values(batch, r, k);
-            boolean converged = options.tolerance() > 0 && maxRelativeChange(previous, current) <= options.tolerance();
-            previous = current;
-            if (converged) {
-                break;
+            boolean check = options.tolerance() > 0 && steps % 2 == 0;
+            q = orthonormaliseOnce(op.apply(z), batch, r, manager, check);
+            if (check) {
+                // Y = J Z with orthonormal Z: Y's singular values, the square roots of the Gram's
+                // eigenvalues, are the current estimates of J's top values.
+                double[][] current = q.values(batch, r, k);
+                boolean converged = maxRelativeChange(previous, current) <= options.tolerance();
+                previous = current;
+                if (converged) {
+                    break;
+                }
             }
         }
-        q = orthonormaliseOnce(q.rows(), batch, r, manager);
+        q = orthonormaliseOnce(q.rows(), batch, r, manager, false);
         // Rayleigh-Ritz: the rows of J^T Q form Q J = A2 Q2 (r x in), and A2 = Ua S Va^T on the CPU,
         // so J ~ Q^T Q J = (Q^T Ua) S (Q2^T Va)^T: left vectors as rows Ua^T Q, right ones Va^T Q2.
         Factored b = orthonormalise(op.applyTranspose(q.rows()), batch, r, manager);
@@ -118,16 +122,17 @@ public final class RandomizedSvd {
 
     /** Orthonormalises the rows of x (B, r, n) twice (the second pass restores orthogonality lost in float32). */
     private static Factored orthonormalise(NDArray x, int batch, int r, NDManager manager) {
-        Factored first = orthonormaliseOnce(x, batch, r, manager);
-        Factored second = orthonormaliseOnce(first.rows(), batch, r, manager);
+        Factored first = orthonormaliseOnce(x, batch, r, manager, false);
+        Factored second = orthonormaliseOnce(first.rows(), batch, r, manager, false);
         // X = A1 Q1 = A1 A2 Q2
         float[] a = multiply(first.factor(), second.factor(), batch, r);
-        return new Factored(second.rows(), a, first.eigenvalues());
+        return new Factored(second.rows(), a, null);
     }
 
-    private static Factored orthonormaliseOnce(NDArray x, int batch, int r, NDManager manager) {
+    private static Factored orthonormaliseOnce(NDArray x, int batch, int r, NDManager manager, boolean withValues) {
         float[] gram = x.matMul(x.transpose(0, 2, 1)).toFloatArray();
-        SmallMatrices.Orthonormalisation o = SmallMatrices.orthonormalise(gram, batch, r);
+        SmallMatrices.Orthonormalisation o = withValues ? SmallMatrices.orthonormalise(gram, batch, r)
+                : SmallMatrices.orthonormaliseFast(gram, batch, r);
         NDArray t = manager.create(o.t(), new Shape(batch, r, r));
         return new Factored(t.matMul(x), o.a(), o.eigenvalues());
     }
