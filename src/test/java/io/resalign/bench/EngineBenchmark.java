@@ -87,7 +87,7 @@ public final class EngineBenchmark {
     }
 
     /** One workload's headline numbers, for the summary table. */
-    private record Summary(String workload, boolean proxy, double fast, int timedBatches, double naive, boolean extrapolated, double maxDiff,
+    private record Summary(String workload, double fast, int timedBatches, double naive, boolean extrapolated, double maxDiff,
             double floorShape, double floorPeak, String iterations, String rss) {}
 
     private EngineBenchmark() {}
@@ -134,8 +134,8 @@ public final class EngineBenchmark {
                 + "(same-shape rates) | achieved/floor | floor @ 1024^3 matmul rate | achieved/peak floor | power steps | RSS growth |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Summary m : summaries) {
-            System.out.printf("| %s | %.4g (%d batches)%s | %.4g%s | %.3g | %s | %.3g | %.2f | %.3g | %.2f | %s | %s |%n", m.workload(), m.fast(),
-                    m.timedBatches(), m.proxy() ? ", engine fails: ConvProxy" : "", m.naive(), m.extrapolated() ? " (extrapolated)" : "", m.naive() / m.fast(),
+            System.out.printf("| %s | %.4g (%d batches) | %.4g%s | %.3g | %s | %.3g | %.2f | %.3g | %.2f | %s | %s |%n", m.workload(), m.fast(),
+                    m.timedBatches(), m.naive(), m.extrapolated() ? " (extrapolated)" : "", m.naive() / m.fast(),
                     Double.isNaN(m.maxDiff()) ? "n/a" : String.format("%.2e", m.maxDiff()), m.floorShape(), m.fast() / m.floorShape(),
                     m.floorPeak(), m.fast() / m.floorPeak(), m.iterations(), m.rss());
         }
@@ -149,22 +149,7 @@ public final class EngineBenchmark {
             int k = engine.k();
             float[][] pool = w.inputs(w.name().equals("W-mlp") ? 8 : 2);
             // warm-up; its metrics are the ones compared with the baseline
-            List<SampleMetrics> fastMetrics = null;
-            String failure = null;
-            try {
-                fastMetrics = engine.analyse(pool[0], w.batch(), 0);
-            } catch (RuntimeException e) {
-                StackTraceElement[] st = e.getStackTrace();
-                StringBuilder where = new StringBuilder();
-                for (int i = 0; i < Math.min(6, st.length); i++) {
-                    where.append("\n      at ").append(st[i]);
-                }
-                failure = e + where.toString();
-                System.out.println("ENGINE FAILS on this workload: AlignmentEngine.analyse threw " + failure);
-                System.out.println("  -> fast-path numbers below come from ConvProxy: the engine's own linearisation (J V) and RandomizedSvd "
-                        + "with the engine's options, but J^T U by an autograd VJP of the branch (public engine APIs only).");
-            }
-            boolean proxy = failure != null;
+            List<SampleMetrics> fastMetrics = engine.analyse(pool[0], w.batch(), 0);
             int warmups = w.name().equals("W-mlp") ? 3 : 0;
             for (int i = 0; i < warmups; i++) {
                 engine.analyse(pool[(i + 1) % pool.length], w.batch(), 0);
@@ -173,14 +158,9 @@ public final class EngineBenchmark {
             long rssBefore = MachineRates.rssKb();
             long rssTenth = -1;
             double[] times = new double[timed];
-            Map<String, Double> proxyClock = new java.util.LinkedHashMap<>();
             for (int i = 0; i < timed; i++) {
                 long t0 = System.nanoTime();
-                if (proxy) {
-                    ConvProxy.run(network, w.options(), k, pool[i % pool.length], w.batch()).forEach((p, v) -> proxyClock.merge(p, v, Double::sum));
-                } else {
-                    engine.analyse(pool[i % pool.length], w.batch(), i * w.batch());
-                }
+                engine.analyse(pool[i % pool.length], w.batch(), i * w.batch());
                 times[i] = (System.nanoTime() - t0) / 1e9;
                 if (i == Math.max(0, timed / 10 - 1)) {
                     rssTenth = MachineRates.rssKb();
@@ -201,15 +181,9 @@ public final class EngineBenchmark {
                         + "(%+.2f%% after the first tenth)%n", rssBefore / 1024.0, rssTenth / 1024.0, Math.max(1, timed / 10), rssAfter / 1024.0,
                         timed, growth, 100.0 * (rssAfter - rssTenth) / rssTenth);
             }
-            System.out.printf("fast path%s: %.5f s/sample, median of %d batches of %d (batch min %.3f s, median %.3f s, max %.3f s)%n",
-                    proxy ? " (ConvProxy, engine fails)" : "", fast, timed, w.batch(), sorted[0], sorted[timed / 2], sorted[timed - 1]);
+            System.out.printf("fast path: %.5f s/sample, median of %d batches of %d (batch min %.3f s, median %.3f s, max %.3f s)%n", fast, timed, w.batch(), sorted[0], sorted[timed / 2], sorted[timed - 1]);
 
-            if (proxy) {
-                System.out.printf("profile (ConvProxy phase timers, mean over %d batches):%n", timed);
-                double total = proxyClock.get("total");
-                proxyClock.forEach((phase, v) -> System.out.printf("  %-48s %5.1f%%  %.4f s/sample%n", phase, 100 * v / total,
-                        v / timed / w.batch()));
-            } else {
+            {
                 // profile of the real engine by stack sampling
                 int profileBatches = w.name().equals("W-mlp") ? s.profileBatchesMlp : 1;
                 StackSampler sampler = new StackSampler(Thread.currentThread(), w.dense() ? 2 : 10);
@@ -281,8 +255,7 @@ public final class EngineBenchmark {
             System.out.println();
             System.out.printf("%-36s %s%n", "workload", w.name());
             System.out.printf("%-36s %s%n", "device", device);
-            System.out.printf("%-36s %.5f  (median of %d batches of %d)%s%n", "fast s/sample", fast, timed, w.batch(),
-                    proxy ? "  ENGINE FAILS; ConvProxy with autograd J^T" : "");
+            System.out.printf("%-36s %.5f  (median of %d batches of %d)%n", "fast s/sample", fast, timed, w.batch());
             System.out.printf("%-36s %.5f%s%n", "naive s/sample", naive, extrapolated ? "  (extrapolated)" : "  (measured)");
             System.out.printf("%-36s %.2f%n", "naive / fast", naive / fast);
             System.out.printf("%-36s %s%n", "max abs diff naive vs fast", Double.isNaN(maxDiff) ? "n/a" : String.format("%.2e", maxDiff));
@@ -291,7 +264,7 @@ public final class EngineBenchmark {
             System.out.printf("%-36s %.5f  (achieved/peak floor %.2f)%n", "floor s/sample (1024^3 matmul rate)", floorPeak, fast / floorPeak);
             System.out.printf("%-36s %s%n", "RSS growth", rss);
             System.out.println();
-            return new Summary(w.name(), proxy, fast, timed, naive, extrapolated, maxDiff, floor.seconds(), floorPeak,
+            return new Summary(w.name(), fast, timed, naive, extrapolated, maxDiff, floor.seconds(), floorPeak,
                     floor.iterations().toString(), rss);
         }
     }

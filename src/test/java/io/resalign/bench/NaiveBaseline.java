@@ -178,7 +178,8 @@ final class NaiveBaseline {
                     for (int m = 0; m < proj.length; m++) {
                         proj[m] = bilinear(svd[i].u()[m], svd[j].jacobian(), svd[i].v()[m]);
                     }
-                    cross[i][j] = RaFormulas.crossAlignment(proj, svd[j].sigma());
+                    int rankI = RaFormulas.effectiveRank(svd[i].sigma(), tau);
+                    cross[i][j] = RaFormulas.crossAlignment(proj, svd[j].sigma(), rankI);
                 }
             }
         }
