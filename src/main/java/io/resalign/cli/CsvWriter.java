@@ -18,12 +18,10 @@ import java.util.List;
  * empty when the input has none. Only defined cross-alignments are written (as block rows with
  * metric {@code cross_alignment:PARTNER}).
  */
-public final class CsvWriter implements MetricsWriter {
+public final class CsvWriter extends MetricsWriter {
     /** The header line. */
     public static final String HEADER = "index,label,predicted,scope,name,metric,value";
 
-    private final Writer out;
-    private final boolean owned;
     private final StringBuilder line = new StringBuilder(128);
 
     /**
@@ -34,8 +32,7 @@ public final class CsvWriter implements MetricsWriter {
      * @throws IOException if the header cannot be written
      */
     public CsvWriter(Writer out, boolean owned) throws IOException {
-        this.out = out;
-        this.owned = owned;
+        super(out, owned);
         out.write(HEADER);
         out.write('\n');
     }
@@ -110,17 +107,5 @@ public final class CsvWriter implements MetricsWriter {
         }
     }
 
-    @Override
-    public void flush() throws IOException {
-        out.flush();
-    }
 
-    @Override
-    public void close() throws IOException {
-        if (owned) {
-            out.close();
-        } else {
-            out.flush();
-        }
-    }
 }

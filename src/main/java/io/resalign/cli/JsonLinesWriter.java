@@ -14,11 +14,9 @@ import java.io.Writer;
  * JSON cannot hold, are written as {@code null}; the cross-alignment matrix is {@code null} on its
  * diagonal and wherever a pair of blocks is not comparable.
  */
-public final class JsonLinesWriter implements MetricsWriter {
+public final class JsonLinesWriter extends MetricsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Writer out;
-    private final boolean owned;
 
     /**
      * Creates a writer.
@@ -27,8 +25,7 @@ public final class JsonLinesWriter implements MetricsWriter {
      * @param owned whether {@link #close()} closes {@code out} (false for stdout)
      */
     public JsonLinesWriter(Writer out, boolean owned) {
-        this.out = out;
-        this.owned = owned;
+        super(out, owned);
     }
 
     @Override
@@ -101,17 +98,5 @@ public final class JsonLinesWriter implements MetricsWriter {
         }
     }
 
-    @Override
-    public void flush() throws IOException {
-        out.flush();
-    }
 
-    @Override
-    public void close() throws IOException {
-        if (owned) {
-            out.close();
-        } else {
-            out.flush();
-        }
-    }
 }

@@ -52,21 +52,10 @@ final class Summary {
             Values v = e.getValue();
             double[] finite = v.finite();
             err.printf(Locale.ROOT, "  %-6s %-12s %-20s %8d %14s %14s%n", key[0], key[1].isEmpty() ? "-" : key[1], key[2], finite.length,
-                    format(mean(finite)), format(median(finite)));
+                    format(io.resalign.engine.metrics.RaFormulas.mean(finite)), format(median(finite)));
         }
     }
 
-    /** Mean of the values, NaN when there are none. */
-    static double mean(double[] v) {
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        double sum = 0;
-        for (double x : v) {
-            sum += x;
-        }
-        return sum / v.length;
-    }
 
     /** Median of the values (mean of the middle two for an even count), NaN when there are none. */
     static double median(double[] v) {

@@ -223,15 +223,7 @@ public final class IdxReader {
                 bb.asFloatBuffer().get(dst, offset, n);
                 break;
             case 0x0E:
-                for (int i = 0; i < n; i++) {
-                    double v = bb.getDouble(8 * i);
-                    float f = (float) v;
-                    if (Float.isInfinite(f) && !Double.isInfinite(v)) {
-                        return i;
-                    }
-                    dst[offset + i] = f;
-                }
-                break;
+                return Shapes.narrowDoubles(bb, dst, offset, n);
             default:
                 throw new IllegalStateException("unchecked IDX type " + type);
         }

@@ -147,15 +147,7 @@ public final class NpyReader {
                 bb.asFloatBuffer().get(dst, offset, n);
                 return -1;
             case F8:
-                for (int i = 0; i < n; i++) {
-                    double v = bb.getDouble(8 * i);
-                    float f = (float) v;
-                    if (Float.isInfinite(f) && !Double.isInfinite(v)) {
-                        return i;
-                    }
-                    dst[offset + i] = f;
-                }
-                return -1;
+                return Shapes.narrowDoubles(bb, dst, offset, n);
             case U1:
                 for (int i = 0; i < n; i++) {
                     dst[offset + i] = bb.get(i) & 0xFF;

@@ -30,4 +30,21 @@ final class Shapes {
     static String format(long[] shape) {
         return Arrays.toString(shape);
     }
+
+    /**
+     * Narrows n float64 values of a little- or big-endian buffer (its order as set) to float32.
+     *
+     * @return the index of the first finite value beyond float32's range, or -1 when all fit
+     */
+    static int narrowDoubles(java.nio.ByteBuffer bb, float[] dst, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            double v = bb.getDouble(8 * i);
+            float f = (float) v;
+            if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+                return i;
+            }
+            dst[offset + i] = f;
+        }
+        return -1;
+    }
 }
