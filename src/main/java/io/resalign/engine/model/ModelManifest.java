@@ -170,8 +170,8 @@ public record ModelManifest(
 
         /** Fails when the manifest names a hyper-parameter that the architecture does not know. */
         public void requireOnly(Set<String> known, String architecture) throws IOException {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                String key = it.next().getKey();
+            for (Map.Entry<String, JsonNode> property : node.properties()) {
+                String key = property.getKey();
                 if (!known.contains(key)) {
                     throw new IOException(where + ": " + architecture + " has no hyper-parameter '" + key + "'; known: " + known);
                 }
