@@ -125,6 +125,9 @@ class ModelMonitorTest {
 
             ModelMonitor restored = ModelMonitor.fromBytes(original.toBytes(), SyntheticSamples.SCHEMA, SETTINGS, "cpu");
 
+            assertTrue(java.util.Arrays.equals(original.toBytes(), restored.toBytes()), "cut " + cut + ": nothing lost in the codec");
+            assertEquals(original.latestReport(), restored.latestReport(), "cut " + cut);
+
             List<SampleMetrics> rest = new ArrayList<>();
             for (int i = cut; i < cut + 260; i++) {
                 rest.add(samples.next(i));
