@@ -1,0 +1,111 @@
+package io.resalign.service;
+
+import io.resalign.streams.record.SampleRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Groups the records of one model version into engine batches: a batch is ready when it reaches
+ * {@code maxSize} records, or when its oldest record has waited {@code maxWaitMillis}. In front of
+ * it, a token bucket limits the samples per second the engine is given; a record over the limit is
+ * skipped and counted in {@link #skipped()}, never hidden.
+ *
+ * <p>Pure logic: the caller passes the wall-clock time to every call (the topology's punctuator in
+ * production, a counter in tests). Not thread-safe; one batcher per model version per stream task.
+ *
+ * <p><b>Restart.</b> Nothing here is persisted, because all of it can be rebuilt. A restart loses
+ * (1) the pending records, at most {@code maxSize - 1} of them and none older than
+ * {@code maxWaitMillis}; (2) the token bucket's level, which restarts full (at most one extra
+ * second's burst); (3) the {@code accepted} and {@code skipped} counts, which are exported as
+ * counters, and Prometheus's {@code rate()} and {@code increase()} treat a reset as a restart.
+ * Pending records are covered by at-least-once delivery only if the caller empties the batcher
+ * ({@link #drain()}) before the input offsets are committed, e.g. from a state store's
+ * {@code flush()} (Kafka Streams flushes stores before it commits): then every record still pending
+ * at a crash lies after the last committed offset and is delivered again to the task's next owner.
+ * The price is that of at-least-once itself: records analysed after the last commit are analysed
+ * again and counted twice in their window, and a re-delivered record may be admitted where it was
+ * skipped (or the reverse), which a sampling limit tolerates.
+ */
+public final class MicroBatcher {
+    private final int maxSize;
+    private final long maxWaitMillis;
+    private final TokenBucket bucket;
+    private List<SampleRecord> pending = new ArrayList<>();
+    private long oldestMillis;
+    private long accepted;
+    private long skipped;
+
+    /**
+     * Creates a batcher.
+     *
+     * @param maxSize records per batch, at least 1
+     * @param maxWaitMillis longest time the oldest pending record waits, at least 0
+     * @param samplesPerSecond rate limit, 0 for none
+     */
+    public MicroBatcher(int maxSize, long maxWaitMillis, double samplesPerSecond) {
+        if (maxSize < 1) {
+            throw new IllegalArgumentException("batch max size must be at least 1, was " + maxSize);
+        }
+        if (maxWaitMillis < 0) {
+            throw new IllegalArgumentException("batch max wait must be >= 0 ms, was " + maxWaitMillis);
+        }
+        this.maxSize = maxSize;
+        this.maxWaitMillis = maxWaitMillis;
+        this.bucket = new TokenBucket(samplesPerSecond);
+    }
+
+    /**
+     * Takes a record that arrived at {@code nowMillis}, unless the rate limit skips it.
+     *
+     * @return the full batch when this record completes one, else empty
+     */
+    public Optional<List<SampleRecord>> add(SampleRecord record, long nowMillis) {
+        if (!bucket.tryTake(nowMillis)) {
+            skipped++;
+            return Optional.empty();
+        }
+        accepted++;
+        if (pending.isEmpty()) {
+            oldestMillis = nowMillis;
+        }
+        pending.add(record);
+        return pending.size() >= maxSize ? drain() : Optional.empty();
+    }
+
+    /** Returns the pending batch when its oldest record has waited at least the max wait at {@code nowMillis}. */
+    public Optional<List<SampleRecord>> poll(long nowMillis) {
+        return !pending.isEmpty() && nowMillis - oldestMillis >= maxWaitMillis ? drain() : Optional.empty();
+    }
+
+    /** Returns whatever is pending as a batch, ready or not (before a commit, on shutdown). */
+    public Optional<List<SampleRecord>> drain() {
+        if (pending.isEmpty()) {
+            return Optional.empty();
+        }
+        List<SampleRecord> batch = List.copyOf(pending);
+        pending = new ArrayList<>(maxSize);
+        return Optional.of(batch);
+    }
+
+    /** Returns when the pending batch becomes due (oldest arrival + max wait), empty when nothing is pending. */
+    public OptionalLong deadline() {
+        return pending.isEmpty() ? OptionalLong.empty() : OptionalLong.of(oldestMillis + maxWaitMillis);
+    }
+
+    /** Returns the number of records waiting for a batch. */
+    public int pending() {
+        return pending.size();
+    }
+
+    /** Returns how many records the rate limit let through since this batcher was created. */
+    public long accepted() {
+        return accepted;
+    }
+
+    /** Returns how many records the rate limit skipped since this batcher was created. */
+    public long skipped() {
+        return skipped;
+    }
+}

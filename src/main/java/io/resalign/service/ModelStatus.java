@@ -1,0 +1,46 @@
+package io.resalign.service;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Reports how loading one model directory went: the model version it declares, whether its engine
+ * is serving, on which device, how long loading took, and why it failed when it did.
+ *
+ * @param model the manifest's name; the directory relative to the models root when the manifest is unreadable
+ * @param version the manifest's version; {@link #UNKNOWN_VERSION} when the manifest is unreadable
+ * @param directory the model directory
+ * @param state loaded or failed
+ * @param device device label ({@code cpu}, {@code gpu0}) the engine runs on; the intended device when failed
+ * @param loadMillis wall-clock milliseconds spent loading (also when it failed)
+ * @param reason why loading failed; empty when loaded
+ */
+public record ModelStatus(String model, String version, Path directory, State state, String device, long loadMillis,
+        String reason) {
+
+    /** The version reported for a directory whose manifest cannot be read. */
+    public static final String UNKNOWN_VERSION = "?";
+
+    /** Says whether a model version serves. */
+    public enum State {
+        /** Weights loaded, engine ready. */
+        LOADED,
+        /** Manifest or weights unusable; samples for it cannot be analysed. */
+        FAILED
+    }
+
+    /** Checks that nothing is missing. */
+    public ModelStatus {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(reason, "reason");
+    }
+
+    /** Returns whether the engine of this model version is serving. */
+    public boolean loaded() {
+        return state == State.LOADED;
+    }
+}

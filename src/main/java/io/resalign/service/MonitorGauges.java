@@ -1,0 +1,41 @@
+package io.resalign.service;
+
+import java.util.Map;
+
+/**
+ * Holds the values the metrics layer exports for one model version at one moment: the latest
+ * window's feature means, the drift statistic, threshold and decision, and the reference's state.
+ * Values not known yet (no window tested, reference still collecting) are NaN.
+ *
+ * @param model model name
+ * @param version model version
+ * @param windowMeans latest window's mean per feature, schema order (NaN: undefined or no window yet)
+ * @param statistic latest drift statistic
+ * @param threshold its threshold
+ * @param decision latest decision, 0 or 1 (0 before any window)
+ * @param referenceAgeSeconds now minus the reference's creation time, seconds; NaN while collecting
+ * @param referenceCollecting whether the reference is still being collected (nothing is tested meanwhile)
+ * @param referenceSamples samples in the reference (collected so far while collecting)
+ * @param samplesSeen samples the monitor has taken, reference included
+ * @param windowsTested windows tested since the monitor's state was created
+ * @param alarms windows flagged since the monitor's state was created
+ */
+public record MonitorGauges(
+        String model,
+        String version,
+        Map<String, Double> windowMeans,
+        double statistic,
+        double threshold,
+        int decision,
+        double referenceAgeSeconds,
+        boolean referenceCollecting,
+        int referenceSamples,
+        long samplesSeen,
+        long windowsTested,
+        long alarms) {
+
+    /** Copies the means. */
+    public MonitorGauges {
+        windowMeans = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(windowMeans));
+    }
+}

@@ -1,0 +1,196 @@
+package io.resalign.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resalign.drift.DriftSettings;
+import io.resalign.drift.FeatureSchema;
+import io.resalign.drift.ModelVersion;
+import io.resalign.drift.ReferenceProfile;
+import io.resalign.engine.metrics.SampleMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The monitor on synthetic engine results: reference from the first N samples, hopping windows
+ * with sample ordinals, the drift decision, output context, pin and reset, and its state codec.
+ */
+class ModelMonitorTest {
+    private static final ModelVersion MV = new ModelVersion("m", "1");
+    private static final DriftSettings SETTINGS = DriftSettings.defaults()
+            .withReferenceSize(200).withWindow(50, 25).withFalseAlarmRate(0.01).withBootstrapReplicates(2_000);
+
+    private static ModelMonitor monitor() {
+        return new ModelMonitor(MV, SyntheticSamples.SCHEMA, SETTINGS, "cpu");
+    }
+
+    /** Feeds samples {@code from .. from + n - 1}, sample i at time 10 s + 100 ms * i. */
+    private static List<AlignmentReport> feed(ModelMonitor monitor, SyntheticSamples samples, int from, int n) {
+        List<AlignmentReport> out = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            monitor.accept(samples.next(i), time(i)).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private static long time(int i) {
+        return 10_000L + 100L * i;
+    }
+
+    @Test
+    void shouldBuildTheReferenceFromTheFirstNSamplesAndReportOnlyLaterWindows() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(1);
+
+        assertTrue(feed(monitor, samples, 0, 200).isEmpty(), "nothing is tested while the reference is collected");
+        ReferenceProfile profile = monitor.referenceProfile().orElseThrow();
+        assertEquals(200, profile.sampleCount());
+        assertEquals(time(199), profile.createdAt());
+
+        List<AlignmentReport> reports = feed(monitor, samples, 200, 100);
+
+        assertEquals(3, reports.size(), "windows of 50 every 25 after the reference: ends at 249, 274, 299");
+        AlignmentReport first = reports.get(0);
+        assertEquals(new AlignmentReport.Window(time(200), time(249), 200, 249, 50, 50, 25), first.window());
+        assertEquals(new AlignmentReport.Window(time(225), time(274), 225, 274, 50, 50, 25), reports.get(1).window());
+        assertEquals(new AlignmentReport.Reference("first_samples", time(199), 200, (time(249) - time(199)) / 1000.0),
+                first.reference());
+        assertEquals(SyntheticSamples.SCHEMA.names(), first.features().stream().map(AlignmentReport.FeatureStatistics::feature).toList());
+        assertEquals("b1", first.features().get(SyntheticSamples.SCHEMA.indexOf("block:b1:sigma1")).block());
+        assertEquals(50, first.features().get(0).count());
+        assertNull(first.output(), "no record carried a prediction or a label");
+        assertEquals(first.drift().alarm() == 1, first.drift().statistic() > first.drift().threshold());
+        assertEquals(reports.get(2), monitor.latestReport().orElseThrow());
+    }
+
+    @Test
+    void shouldRaiseTheAlarmAndNameTheBlockWhenOneBlockShifts() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(2);
+        List<AlignmentReport> stationary = feed(monitor, samples, 0, 400);
+        assertTrue(stationary.stream().filter(r -> r.drift().alarm() == 1).count() <= 1,
+                "at alpha 0.01 a stationary stream raises at most a rare alarm");
+
+        samples.shiftBlock("b1", 2.0);
+        List<AlignmentReport> shifted = feed(monitor, samples, 400, 50);
+
+        AlignmentReport report = shifted.get(shifted.size() - 1);
+        assertEquals(1, report.drift().alarm(), "a 2 sd shift of a whole block in a 50-sample window");
+        assertEquals("b1", report.drift().topBlocks().get(0).block());
+        assertEquals("b1", report.drift().topFeatures().get(0).block());
+        assertTrue(report.drift().topFeatures().size() <= AlignmentReport.Drift.TOP);
+        MonitorGauges gauges = monitor.gauges(time(449) + 5_000);
+        assertEquals(1, gauges.decision());
+        assertEquals(report.drift().statistic(), gauges.statistic());
+        assertEquals(report.features().get(0).mean(), gauges.windowMeans().get("line_shape"));
+        assertEquals((time(449) + 5_000 - time(199)) / 1000.0, gauges.referenceAgeSeconds());
+        assertEquals(450, gauges.samplesSeen());
+    }
+
+    @Test
+    void shouldSummariseServedPredictionsAndLabelsWhenSamplesCarryThem() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(3);
+        feed(monitor, samples, 0, 200);
+        AlignmentReport report = null;
+        for (int i = 200; i < 250; i++) {
+            SampleMetrics m = samples.next(i);
+            // every sample served; the server agrees with the engine on even samples; labels on the first 20,
+            // right (= the engine's class) on 15 of them
+            OptionalInt served = OptionalInt.of(i % 2 == 0 ? m.predicted() : (m.predicted() + 1) % 10);
+            OptionalInt label = i < 220 ? OptionalInt.of(i < 215 ? m.predicted() : (m.predicted() + 1) % 10) : OptionalInt.empty();
+            report = monitor.accept(m, time(i), served, label).orElse(report);
+        }
+
+        AlignmentReport.OutputContext output = report.output();
+        assertEquals(50, output.servedCount());
+        assertEquals(0.5, output.servedAgreement());
+        assertEquals(20, output.labelledCount());
+        assertEquals(15 / 20.0, output.accuracy());
+        // served = label on the even samples below 215 (8) and the odd ones from 215 (3)
+        assertEquals(11 / 20.0, output.servedAccuracy(), 1e-12);
+    }
+
+    @Test
+    void shouldContinueExactlyAsTheOriginalWhenRestoredFromBytes() {
+        for (int cut : new int[] {0, 120, 200, 237, 262, 300}) {
+            ModelMonitor original = monitor();
+            SyntheticSamples samples = new SyntheticSamples(4);
+            feed(original, samples, 0, cut);
+
+            ModelMonitor restored = ModelMonitor.fromBytes(original.toBytes(), SyntheticSamples.SCHEMA, SETTINGS, "cpu");
+
+            assertTrue(java.util.Arrays.equals(original.toBytes(), restored.toBytes()), "cut " + cut + ": nothing lost in the codec");
+            assertEquals(original.latestReport(), restored.latestReport(), "cut " + cut);
+
+            List<SampleMetrics> rest = new ArrayList<>();
+            for (int i = cut; i < cut + 260; i++) {
+                rest.add(samples.next(i));
+            }
+            List<AlignmentReport> expected = new ArrayList<>();
+            List<AlignmentReport> actual = new ArrayList<>();
+            for (int j = 0; j < rest.size(); j++) {
+                original.accept(rest.get(j), time(cut + j)).ifPresent(expected::add);
+                restored.accept(rest.get(j), time(cut + j)).ifPresent(actual::add);
+            }
+            assertFalse(expected.isEmpty(), "cut " + cut + ": the continuation closes windows");
+            assertEquals(expected, actual, "cut " + cut);
+            assertEquals(original.gauges(99_999), restored.gauges(99_999), "cut " + cut);
+            assertTrue(java.util.Arrays.equals(original.toBytes(), restored.toBytes()), "cut " + cut);
+            assertEquals(original.pinLastWindow(1), restored.pinLastWindow(1), "cut " + cut + ": the last window survives");
+            assertEquals(original.referenceProfile(), restored.referenceProfile());
+        }
+    }
+
+    @Test
+    void shouldRestartWindowsFromThePinnedWindowWhenPinned() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(5);
+        assertFalse(monitor.pinLastWindow(1), "nothing to pin before a window closes");
+        feed(monitor, samples, 0, 250);
+        samples.shiftBlock("b0", 3.0);
+        List<AlignmentReport> shifted = feed(monitor, samples, 250, 50);
+        assertEquals(1, shifted.get(shifted.size() - 1).drift().alarm());
+
+        assertTrue(monitor.pinLastWindow(77_000));
+
+        assertTrue(feed(monitor, samples, 300, 49).isEmpty(), "windows restart after a pin");
+        AlignmentReport after = feed(monitor, samples, 349, 1).get(0);
+        assertEquals(new AlignmentReport.Reference("pinned_window", 77_000, 50, (time(349) - 77_000) / 1000.0), after.reference());
+        assertEquals(300, after.window().firstSample());
+        assertEquals(0, after.drift().alarm(), "the shifted stream is the new normal");
+    }
+
+    @Test
+    void shouldTestNothingUntilTheNextNSamplesWhenReset() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(6);
+        feed(monitor, samples, 0, 260);
+
+        monitor.resetReference();
+
+        assertTrue(monitor.isCollectingReference());
+        assertTrue(Double.isNaN(monitor.gauges(0).referenceAgeSeconds()));
+        assertTrue(feed(monitor, samples, 260, 249).isEmpty());
+        assertEquals(time(459), monitor.referenceProfile().orElseThrow().createdAt());
+        assertEquals(509, feed(monitor, samples, 509, 1).get(0).window().lastSample());
+    }
+
+    @Test
+    void shouldRefuseTheStateWhenTheFeatureSchemaDiffers() {
+        ModelMonitor monitor = monitor();
+        feed(monitor, new SyntheticSamples(7), 0, 220);
+        FeatureSchema other = FeatureSchema.forBlocks(List.of("b0", "b1", "b2"));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelMonitor.fromBytes(monitor.toBytes(), other, SETTINGS, "cpu"));
+        assertTrue(e.getMessage().contains("block:b2:sigma1"), e.getMessage());
+        byte[] truncated = java.util.Arrays.copyOf(monitor.toBytes(), 100);
+        assertThrows(IllegalArgumentException.class, () -> ModelMonitor.fromBytes(truncated, SyntheticSamples.SCHEMA, SETTINGS, "cpu"));
+    }
+}

@@ -1,0 +1,53 @@
+package io.resalign.service;
+
+import io.resalign.drift.FeatureSchema;
+import io.resalign.engine.metrics.BlockMetrics;
+import io.resalign.engine.metrics.SampleMetrics;
+import io.resalign.engine.metrics.StageMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Makes engine results without the engine: two blocks whose metrics are Gaussian around plausible
+ * values, with an optional shift of one block in standard deviations, and a predicted class.
+ */
+final class SyntheticSamples {
+    static final List<String> BLOCKS = List.of("b0", "b1");
+    static final FeatureSchema SCHEMA = FeatureSchema.forBlocks(BLOCKS);
+
+    private final SplittableRandom random;
+    private String shiftedBlock;
+    private double shift;
+
+    SyntheticSamples(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
+
+    /** Moves every metric of one block by {@code sds} standard deviations from now on. */
+    void shiftBlock(String block, double sds) {
+        shiftedBlock = block;
+        shift = sds;
+    }
+
+    SampleMetrics next(int index) {
+        List<BlockMetrics> blocks = new ArrayList<>();
+        double sigmaSum = 0;
+        for (String b : BLOCKS) {
+            double s = b.equals(shiftedBlock) ? shift : 0;
+            double sigma1 = 0.5 + 0.05 * (gauss() + s);
+            int rank = (int) Math.round(6 + 1.5 * (gauss() + s));
+            blocks.add(new BlockMetrics(b, "stage", sigma1, new double[] {sigma1}, sigma1 * sigma1 * 3, true,
+                    3 + 0.3 * (gauss() + s), rank, false, 0.8 + 0.02 * (gauss() + s), 0.6 + 0.03 * (gauss() + s)));
+            sigmaSum += sigma1;
+        }
+        double lineShape = 1.2 + 0.05 * gauss();
+        return new SampleMetrics(index, random.nextInt(10), new float[10], lineShape, 0.3 + 0.02 * gauss(), 0.6 + 0.03 * gauss(),
+                2 * sigmaSum / 2, List.of(new StageMetrics("stage", 2, lineShape, 0.3)), blocks, new double[2][2]);
+    }
+
+    private double gauss() {
+        // Box-Muller: SplittableRandom has no nextGaussian on Java 17
+        return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+    }
+}
