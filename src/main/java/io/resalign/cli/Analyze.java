@@ -1,5 +1,7 @@
 package io.resalign.cli;
 
+import io.resalign.engine.DeviceChoice;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.resalign.engine.AlignmentEngine;
@@ -173,23 +175,14 @@ public final class Analyze {
         }
     }
 
-    private static Device device(AnalyzeOptions.DeviceChoice choice) throws Failure {
-        if (choice == AnalyzeOptions.DeviceChoice.CPU) {
-            return Device.cpu();
-        }
-        int gpus;
+    private static Device device(DeviceChoice choice) throws Failure {
         try {
-            gpus = Engine.getInstance().getGpuCount();
+            return choice.resolve();
+        } catch (IllegalStateException e) {
+            throw new Failure("--device gpu: PyTorch sees no GPU (use --device cpu or auto)");
         } catch (RuntimeException e) {
             throw new Failure("cannot start the PyTorch engine: " + describe(e), e);
         }
-        if (gpus > 0) {
-            return Device.gpu();
-        }
-        if (choice == AnalyzeOptions.DeviceChoice.GPU) {
-            throw new Failure("--device gpu: PyTorch sees no GPU (use --device cpu or auto)");
-        }
-        return Device.cpu();
     }
 
     private static String describe(Device device) {

@@ -1,5 +1,7 @@
 package io.resalign.cli;
 
+import io.resalign.engine.DeviceChoice;
+
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Locale;
@@ -11,7 +13,6 @@ final class AnalyzeOptions {
     enum Format { JSONL, CSV }
 
     /** Device choices. */
-    enum DeviceChoice { CPU, GPU, AUTO }
 
     Path model;
     Path input;

@@ -10,23 +10,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes and reads the framing shared by the binary codecs: a type tag, a format version, the
- * feature names and float32 sample rows.
+ * Writes and reads the framing shared by the binary state codecs (drift and service): a type tag,
+ * a format version, big-endian fields, the feature names, float32 sample rows and nested
+ * length-prefixed blocks.
  */
-final class CompactEncoding {
-    static final byte FORMAT_VERSION = 1;
+public final class CompactEncoding {
+    /** The format version every codec writes and reads. */
+    public static final byte FORMAT_VERSION = 1;
 
     private CompactEncoding() {}
 
-    interface Writer {
+    /** Writes a codec's body. */
+    public interface Writer {
+        /** Writes the body to the stream. */
         void write(DataOutputStream out) throws IOException;
     }
 
-    interface Reader<T> {
+    /** Reads a codec's body. */
+    public interface Reader<T> {
+        /** Reads the body from the stream. */
         T read(DataInputStream in) throws IOException;
     }
 
-    static byte[] encode(byte tag, Writer body) {
+    /** Returns tag, version and body as bytes. */
+    public static byte[] encode(byte tag, Writer body) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(tag);
@@ -38,7 +45,8 @@ final class CompactEncoding {
         return bytes.toByteArray();
     }
 
-    static <T> T decode(byte[] bytes, byte tag, String what, Reader<T> body) {
+    /** Reads bytes written by {@link #encode}, checking tag, version and that nothing trails. */
+    public static <T> T decode(byte[] bytes, byte tag, String what, Reader<T> body) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte actualTag = in.readByte();
             byte version = in.readByte();
@@ -95,5 +103,20 @@ final class CompactEncoding {
             rows[i] = in.readFloat();
         }
         return rows;
+    }
+
+    /** Writes a nested codec's bytes, length-prefixed. */
+    public static void writeBlock(DataOutputStream out, byte[] block) throws IOException {
+        out.writeInt(block.length);
+        out.write(block);
+    }
+
+    /** Reads a block written by {@link #writeBlock}. */
+    public static byte[] readBlock(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > in.available()) {
+            throw new IOException("nested block of " + length + " bytes, " + in.available() + " left");
+        }
+        return in.readNBytes(length);
     }
 }

@@ -1,5 +1,7 @@
 package io.resalign.service;
 
+import io.resalign.drift.CompactEncoding;
+
 import io.resalign.drift.DriftReport;
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.DriftTest;
@@ -249,21 +251,21 @@ public final class ModelMonitor {
 
     /** Returns the compact binary form, the value of the monitor state store. */
     public byte[] toBytes() {
-        return StateFrames.encode(TAG, out -> {
+        return CompactEncoding.encode(TAG, out -> {
             out.writeUTF(modelVersion.model());
             out.writeUTF(modelVersion.version());
             out.writeLong(samplesSeen);
             out.writeLong(windowsTested);
             out.writeLong(alarms);
-            StateFrames.writeBlock(out, reference.toBytes());
+            CompactEncoding.writeBlock(out, reference.toBytes());
             windows.write(out);
             out.writeBoolean(lastWindow != null);
             if (lastWindow != null) {
-                StateFrames.writeBlock(out, lastWindow.toBytes());
+                CompactEncoding.writeBlock(out, lastWindow.toBytes());
             }
             out.writeBoolean(latest != null);
             if (latest != null) {
-                StateFrames.writeBlock(out, latest.toJsonBytes());
+                CompactEncoding.writeBlock(out, latest.toJsonBytes());
             }
         });
     }
@@ -279,21 +281,21 @@ public final class ModelMonitor {
      *     another model version or feature schema
      */
     public static ModelMonitor fromBytes(byte[] bytes, FeatureSchema schema, DriftSettings settings, String engineDevice) {
-        return StateFrames.decode(bytes, TAG, "model monitor state", in -> {
+        return CompactEncoding.decode(bytes, TAG, "model monitor state", in -> {
             ModelVersion mv = new ModelVersion(in.readUTF(), in.readUTF());
             long seen = in.readLong();
             long tested = in.readLong();
             long flagged = in.readLong();
-            ReferenceState reference = ReferenceState.fromBytes(StateFrames.readBlock(in));
+            ReferenceState reference = ReferenceState.fromBytes(CompactEncoding.readBlock(in));
             Optional<FeatureSchema> stored = reference.profile().map(ReferenceProfile::schema);
             if (stored.isPresent() && !stored.get().equals(schema)) {
                 throw new IllegalArgumentException("monitor state of " + mv.model() + ":" + mv.version() + " has features "
                         + stored.get().names() + ", expected " + schema.names() + " (same model version, same watched blocks)");
             }
             SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance());
-            WindowAggregate last = in.readBoolean() ? WindowAggregate.fromBytes(StateFrames.readBlock(in)) : null;
+            WindowAggregate last = in.readBoolean() ? WindowAggregate.fromBytes(CompactEncoding.readBlock(in)) : null;
             AlignmentReport report = in.readBoolean()
-                    ? AlignmentReport.fromJson(new String(StateFrames.readBlock(in), StandardCharsets.UTF_8))
+                    ? AlignmentReport.fromJson(new String(CompactEncoding.readBlock(in), StandardCharsets.UTF_8))
                     : null;
             ModelMonitor monitor = new ModelMonitor(mv, schema, settings, engineDevice, reference, windows);
             monitor.samplesSeen = seen;

@@ -1,5 +1,7 @@
 package io.resalign.service;
 
+import io.resalign.engine.DeviceChoice;
+
 import ai.djl.Device;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.ModelVersion;

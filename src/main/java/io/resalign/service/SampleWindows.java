@@ -1,5 +1,7 @@
 package io.resalign.service;
 
+import io.resalign.drift.CompactEncoding;
+
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureVector;
 import io.resalign.drift.WindowAggregate;
@@ -110,7 +112,7 @@ final class SampleWindows {
     private static void writePane(DataOutputStream out, Pane p) throws IOException {
         out.writeLong(p.firstSample);
         p.counts.write(out);
-        StateFrames.writeBlock(out, p.samples.toBytes());
+        CompactEncoding.writeBlock(out, p.samples.toBytes());
     }
 
     /**
@@ -138,7 +140,7 @@ final class SampleWindows {
     private static Pane readPane(DataInputStream in, FeatureSchema schema) throws IOException {
         long first = in.readLong();
         OutputCounts counts = OutputCounts.read(in);
-        WindowAggregate samples = WindowAggregate.fromBytes(StateFrames.readBlock(in));
+        WindowAggregate samples = WindowAggregate.fromBytes(CompactEncoding.readBlock(in));
         if (!samples.schema().equals(schema)) {
             throw new IOException("pane has features " + samples.schema().names() + ", expected " + schema.names());
         }

@@ -1,5 +1,7 @@
 package io.resalign.service;
 
+import io.resalign.engine.DeviceChoice;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

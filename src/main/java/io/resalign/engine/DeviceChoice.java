@@ -1,4 +1,4 @@
-package io.resalign.service;
+package io.resalign.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
