@@ -231,8 +231,8 @@ public final class AlignmentEngine implements AutoCloseable {
 
     /**
      * cross_alignment[sample][i][j] over watched blocks; NaN on the diagonal and for incomparable
-     * pairs. Within each group of comparable blocks, every block's right vectors are stacked as
-     * tangents so that one product per target block j gives u_{i,m}^T J_j v_{i,m} for every i at once.
+     * pairs. Within each group of comparable blocks, the partners' right vectors are stacked as
+     * tangents so that one product per target block j gives u_{i,m}^T J_j v_{i,m} for every i != j.
      */
     private double[][][] crossAlignment(JacobianOperator[] ops, TopSingular[] svd, int batch, List<ResidualBlock> blocks) {
         int n = ops.length;
@@ -247,23 +247,27 @@ public final class AlignmentEngine implements AutoCloseable {
             if (group.size() < 2) {
                 continue;
             }
-            NDList rights = new NDList();
-            NDList lefts = new NDList();
-            for (int i : group) {
-                rights.add(svd[i].right());
-                lefts.add(svd[i].left());
-            }
-            NDArray v = NDArrays.concat(rights, 1);
-            NDArray u = NDArrays.concat(lefts, 1);
+            int g = group.size();
             NDList projections = new NDList();
             for (int j : group) {
+                // the partners' vectors only: stacking j's own would waste 1/g of the products
+                NDList rights = new NDList();
+                NDList lefts = new NDList();
+                for (int i : group) {
+                    if (i != j) {
+                        rights.add(svd[i].right());
+                        lefts.add(svd[i].left());
+                    }
+                }
+                NDArray v = rights.size() == 1 ? rights.get(0) : NDArrays.concat(rights, 1);
+                NDArray u = lefts.size() == 1 ? lefts.get(0) : NDArrays.concat(lefts, 1);
                 projections.add(ops[j].apply(v).mul(u).sum(new int[] {2}));
             }
-            // (targets j, B, sources i * k): one transfer per group
+            // (targets j, B, partners i != j in group order, k): one transfer per group
             float[] all = NDArrays.stack(projections).toFloatArray();
-            int g = group.size();
             for (int jj = 0; jj < g; jj++) {
                 int j = group.get(jj);
+                int slot = 0;
                 for (int ii = 0; ii < g; ii++) {
                     int i = group.get(ii);
                     if (i == j) {
@@ -272,11 +276,12 @@ public final class AlignmentEngine implements AutoCloseable {
                     for (int b = 0; b < batch; b++) {
                         double[] proj = new double[kk];
                         for (int m = 0; m < kk; m++) {
-                            proj[m] = all[(jj * batch + b) * g * kk + ii * kk + m];
+                            proj[m] = all[((jj * batch + b) * (g - 1) + slot) * kk + m];
                         }
                         int rankI = RaFormulas.effectiveRank(svd[i].values()[b], options.rankTau());
                         out[b][i][j] = RaFormulas.crossAlignment(proj, svd[j].values()[b], rankI);
                     }
+                    slot++;
                 }
             }
         }
