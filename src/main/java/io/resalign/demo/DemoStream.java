@@ -40,6 +40,8 @@ public final class DemoStream {
         }
     }
 
+    private static final long MAX_LAG_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
     private final String topic;
     private final String model;
     private final String version;
@@ -93,7 +95,8 @@ public final class DemoStream {
     }
 
     /**
-     * Sends samples at {@code rate} per second until {@code count} are sent (0: no limit) or
+     * Sends samples at {@code rate} per second (after a stall of more than 250 ms it resumes at that
+     * rate rather than sending the backlog in a burst) until {@code count} are sent (0: no limit) or
      * {@code stopped} says so. Sends are asynchronous; failures go to the listener.
      *
      * @return the number of samples handed to the producer
@@ -104,9 +107,18 @@ public final class DemoStream {
         }
         double interval = TimeUnit.SECONDS.toNanos(1) / rate;
         long start = System.nanoTime();
+        long base = 0;
         long sent = 0;
         while ((count <= 0 || sent < count) && !stopped.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
-            long due = start + (long) (sent * interval);
+            long due = start + (long) ((sent - base) * interval);
+            long now = System.nanoTime();
+            if (now - due > MAX_LAG_NANOS) {
+                // Behind after a stall (the first metadata fetch, a broker pause): carry on at the
+                // rate from now instead of sending the backlog in a burst.
+                start = now;
+                base = sent;
+                due = now;
+            }
             long wait;
             while ((wait = due - System.nanoTime()) > 0 && !stopped.getAsBoolean()) {
                 LockSupport.parkNanos(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(100)));
