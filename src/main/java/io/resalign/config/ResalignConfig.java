@@ -17,6 +17,9 @@ public interface ResalignConfig {
     /** The in-process default broker (docs/kafka.md). */
     EmbeddedKafkaConfig kafka();
 
+    /** The demo traffic producer of the embedded default mode (docs/demo.md). */
+    DemoConfig demo();
+
     /**
      * Describes the in-process broker. These keys are read twice: by {@link EmbeddedKafkaConfigSourceFactory},
      * before this mapping exists, to start the broker; and through this mapping, which validates them
@@ -45,6 +48,59 @@ public interface ResalignConfig {
         /** Partitions of the service's topics when the embedded broker creates them. */
         @WithDefault(EmbeddedKafkaConfigSourceFactory.DEFAULT_PARTITIONS)
         int partitions();
+    }
+
+    /**
+     * Describes the demo traffic: Fashion-MNIST images sent to {@code inference-samples} for the
+     * bundled demo model, with a drift schedule ({@code io.resalign.demo.DemoTraffic}).
+     */
+    interface DemoConfig {
+
+        /**
+         * {@code auto} (the default) sends demo traffic when the embedded broker runs and never to a
+         * configured cluster; {@code true} always (also to a configured cluster); {@code false} never.
+         */
+        @WithDefault("auto")
+        DemoMode enabled();
+
+        /** Samples per second. */
+        @WithDefault("20")
+        double rate();
+
+        /** Name of the model (its manifest's {@code name}) the samples are for. */
+        @WithDefault("demo-mlp")
+        String model();
+
+        /** Directory of model directories, each with a {@code manifest.json}. */
+        @WithDefault("models")
+        Path modelsDir();
+
+        /**
+         * Drift schedule: comma-separated phases {@code TRANSFORM[+TRANSFORM...]*COUNT}, transforms
+         * {@code clean}, {@code noise:sigma=S}, {@code contrast:F}, {@code rotate:DEGREES},
+         * {@code occlude:SIZE}; repeats unless the last phase has no count (then it lasts forever).
+         */
+        @WithDefault(io.resalign.demo.DriftSchedule.DEFAULT)
+        String schedule();
+
+        /** Seed of the image order, the noise and the patch positions. */
+        @WithDefault("42")
+        long seed();
+
+        /**
+         * {@code auto}: the Fashion-MNIST test set of Debian's {@code dataset-fashion-mnist} when
+         * installed, else the model's bundled {@code samples.npy}; or a samples file (.npy, IDX, ...).
+         */
+        @WithDefault("auto")
+        String data();
+
+        /** Labels file for {@code data}; when absent, found beside it, else samples go without labels. */
+        Optional<Path> labels();
+    }
+
+    /** When the demo traffic runs. */
+    enum DemoMode {
+        AUTO, TRUE, FALSE
     }
 
     /** When the in-process broker runs. */
