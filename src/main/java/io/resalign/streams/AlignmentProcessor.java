@@ -8,6 +8,7 @@ import io.resalign.service.AlignmentReport;
 import io.resalign.service.MicroBatcher;
 import io.resalign.service.ModelMonitor;
 import io.resalign.service.ModelRegistry;
+import io.resalign.service.MonitorGauges;
 import io.resalign.streams.record.DeadLetters;
 import io.resalign.streams.record.Decoded;
 import io.resalign.streams.record.RejectReason;
@@ -134,7 +135,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             entry.getValue().poll(now).ifPresent(b -> analyse(entry.getKey(), b));
         }
         for (ModelMonitor monitor : monitors.values()) {
-            metrics.publish(monitor.gauges(now));
+            publish(monitor, now);
         }
     }
 
@@ -145,7 +146,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         ModelMonitor monitor = monitor(mv);
         boolean applied = MonitorBoard.apply(monitor, command, now);
         store.put(key(mv), monitor.toBytes());
-        metrics.publish(monitor.gauges(now));
+        publish(monitor, now);
         LOG.infof("%s on %s: %s", command, key(mv), applied ? "applied" : "nothing to do");
         return applied;
     }
@@ -180,7 +181,13 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             metrics.report(mv);
             board.publish(report);
         }
-        metrics.publish(monitor.gauges(context.currentSystemTimeMs()));
+        publish(monitor, context.currentSystemTimeMs());
+    }
+
+    private void publish(ModelMonitor monitor, long now) {
+        MonitorGauges values = monitor.gauges(now);
+        metrics.publish(values);
+        board.publish(values);
     }
 
     private ModelMonitor monitor(ModelVersion mv) {

@@ -3,6 +3,7 @@ package io.resalign.streams;
 import io.resalign.drift.ModelVersion;
 import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelMonitor;
+import io.resalign.service.MonitorGauges;
 import jakarta.inject.Singleton;
 import java.util.Map;
 import java.util.Optional;
@@ -66,6 +67,7 @@ public class MonitorBoard {
 
     private final Set<Inbox> inboxes = ConcurrentHashMap.newKeySet();
     private final Map<ModelVersion, AlignmentReport> latest = new ConcurrentHashMap<>();
+    private final Map<ModelVersion, MonitorGauges> gauges = new ConcurrentHashMap<>();
 
     /** Registers a stream task's inbox (from the processor's {@code init}). */
     public Inbox open() {
@@ -113,6 +115,16 @@ public class MonitorBoard {
     /** Publishes a model version's latest report. */
     public void publish(AlignmentReport report) {
         latest.put(new ModelVersion(report.model(), report.version()), report);
+    }
+
+    /** Publishes a monitor's current values (reference state, latest statistic). */
+    public void publish(MonitorGauges values) {
+        gauges.put(new ModelVersion(values.model(), values.version()), values);
+    }
+
+    /** Returns a monitor's latest published values, if a task of this instance holds it. */
+    public Optional<MonitorGauges> values(ModelVersion modelVersion) {
+        return Optional.ofNullable(gauges.get(modelVersion));
     }
 
     /** Returns the latest report of a model version seen by this instance. */
