@@ -59,6 +59,7 @@ class AlignmentTopologyTest {
     Path stateDir;
 
     private MeterRegistry meters;
+    private MonitorBoard board;
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> samples;
     private TestOutputTopic<byte[], byte[]> deadLetters;
@@ -90,7 +91,8 @@ class AlignmentTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         AlignmentProcessor.Settings settings = new AlignmentProcessor.Settings(batchSize, maxWaitMillis, rateLimit, DRIFT);
-        driver = new TopologyTestDriver(TopologyProducer.topology(registry, new ResalignMetrics(meters), new MonitorBoard(), settings),
+        board = new MonitorBoard();
+        driver = new TopologyTestDriver(TopologyProducer.topology(registry, new ResalignMetrics(meters), board, settings),
                 props, START);
         samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(), new ByteArraySerializer());
         deadLetters = driver.createOutputTopic(Topics.INFERENCE_SAMPLES_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -234,5 +236,32 @@ class AlignmentTopologyTest {
         sendValid(8);
         assertTrue(reports.isEmpty(), "8 samples only fill half of a new reference");
         assertEquals(8.0, processed());
+    }
+
+    @Test
+    void shouldApplyOperatorCommandsInThePunctuatorWhenTheTaskHoldsTheMonitor() throws Exception {
+        start(4, 1000, 0);
+        var unknown = board.send(new io.resalign.drift.ModelVersion("demo-mlp", "1"), MonitorBoard.Command.PIN_LAST_WINDOW);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        assertEquals(false, unknown.get(), "no sample seen: no monitor to pin");
+
+        sendValid(16 + 8);
+        reports.readRecord();
+        var pin = board.send(new io.resalign.drift.ModelVersion("demo-mlp", "1"), MonitorBoard.Command.PIN_LAST_WINDOW);
+        assertTrue(!pin.isDone(), "commands wait for the stream thread");
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        assertEquals(true, pin.get());
+        assertEquals(8.0, meters.find(ResalignMetrics.REFERENCE_SAMPLES).gauge().value(), "the pinned window of 8 is the reference");
+
+        var reset = board.send(new io.resalign.drift.ModelVersion("demo-mlp", "1"), MonitorBoard.Command.RESET_REFERENCE);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        assertEquals(true, reset.get());
+        assertEquals(1.0, meters.find(ResalignMetrics.REFERENCE_COLLECTING).gauge().value());
+        sendValid(16 + 8);
+        AlignmentReport afterReset = AlignmentReport.fromJson(reports.readRecord().value());
+        assertEquals(16, afterReset.reference().sampleCount());
+        assertEquals(40, afterReset.window().firstSample(), "the new reference took samples 24..39");
+        assertTrue(reports.isEmpty());
+        assertTrue(deadLetters.isEmpty());
     }
 }
