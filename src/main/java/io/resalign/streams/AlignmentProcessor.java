@@ -15,6 +15,7 @@ import io.resalign.streams.record.RejectReason;
 import io.resalign.streams.record.SampleDecoder;
 import io.resalign.streams.record.SampleRecord;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -153,9 +154,14 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
 
     private void analyse(ModelVersion mv, List<SampleRecord> batch) {
         metrics.pending(mv, -batch.size());
-        Set<Origin> sources = Collections.newSetFromMap(new IdentityHashMap<>());
+        // the records of the batch in input order, each once (a record may carry several samples)
+        List<Origin> sources = new ArrayList<>();
+        Set<Origin> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (SampleRecord r : batch) {
-            sources.add(origins.remove(r));
+            Origin o = origins.remove(r);
+            if (seen.add(o)) {
+                sources.add(o);
+            }
         }
         long start = System.nanoTime();
         List<AlignmentReport> reports;

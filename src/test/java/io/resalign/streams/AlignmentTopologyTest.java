@@ -85,6 +85,10 @@ class AlignmentTopologyTest {
     }
 
     private void start(int batchSize, long maxWaitMillis, double rateLimit) {
+        start(registry, batchSize, maxWaitMillis, rateLimit);
+    }
+
+    private void start(ModelRegistry models, int batchSize, long maxWaitMillis, double rateLimit) {
         meters = new SimpleMeterRegistry();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "alignment-topology-test");
@@ -92,7 +96,7 @@ class AlignmentTopologyTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         AlignmentProcessor.Settings settings = new AlignmentProcessor.Settings(batchSize, maxWaitMillis, rateLimit, DRIFT);
         board = new MonitorBoard();
-        driver = new TopologyTestDriver(TopologyProducer.topology(registry, new ResalignMetrics(meters), board, settings),
+        driver = new TopologyTestDriver(TopologyProducer.topology(models, new ResalignMetrics(meters), board, settings),
                 props, START);
         samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(), new ByteArraySerializer());
         deadLetters = driver.createOutputTopic(Topics.INFERENCE_SAMPLES_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -263,5 +267,32 @@ class AlignmentTopologyTest {
         assertEquals(40, afterReset.window().firstSample(), "the new reference took samples 24..39");
         assertTrue(reports.isEmpty());
         assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldDeadLetterTheRecordsOfAFailedBatchAndGoOnWhenTheEngineFails() throws Exception {
+        ModelRegistry broken = ModelRegistry.load(DemoRecords.MODELS.resolve(DemoRecords.MODEL), DeviceChoice.CPU, EngineOptions.defaults());
+        broken.close(); // every analysis now throws; the catalog still accepts the records
+        start(broken, 2, 1000, 0);
+        sendValid(3);
+
+        for (int i = 0; i < 2; i++) {
+            TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+            DeadLetters.Info info = DeadLetters.read(dead.headers()).orElseThrow();
+            assertEquals(RejectReason.INTERNAL_ERROR.code(), info.reason());
+            assertTrue(info.message().contains("analysis of the batch failed for demo-mlp:1"), info.message());
+            assertArrayEquals(DemoRecords.valid(i, START.toEpochMilli() + 100L * (i + 1)), dead.value(), "the original record");
+        }
+        assertTrue(deadLetters.isEmpty(), "the third sample waits for its batch");
+        assertEquals(1.0, count(ResalignMetrics.ANALYSIS_FAILURES, "model", "demo-mlp", "version", "1"));
+        assertEquals(2.0, count(ResalignMetrics.SAMPLES_FAILED, "model", "demo-mlp", "version", "1"));
+        assertEquals(0.0, processed());
+
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertEquals(RejectReason.INTERNAL_ERROR.code(), DeadLetters.read(deadLetters.readRecord().headers()).orElseThrow().reason(),
+                "the stream thread went on: the punctuator sent the third");
+        assertEquals(2.0, count(ResalignMetrics.ANALYSIS_FAILURES, "model", "demo-mlp", "version", "1"));
+        assertTrue(deadLetters.isEmpty());
+        assertTrue(reports.isEmpty());
     }
 }
