@@ -1,5 +1,7 @@
 package io.resalign.api;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.resalign.drift.ModelVersion;
 import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelRegistry;
@@ -40,10 +42,12 @@ public class ModelsResource {
     MonitorBoard board;
 
     /** What the list says about one model version. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ModelView(String model, String version, String state, String device, long loadMillis, String reason,
             String directory, ReferenceView reference) {}
 
     /** The monitor's reference, as this instance last saw it; null when no task here holds the monitor yet. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ReferenceView(boolean collecting, int samples, Double ageSeconds, long samplesSeen, long windowsTested,
             long alarms, Integer lastDecision) {}
 

@@ -78,7 +78,9 @@ public class ResalignMetrics {
             failures = counter(ANALYSIS_FAILURES, "Engine batches that failed", tags);
             reports = counter(REPORTS, "Alignment reports written (closed windows)", tags);
             batch = Timer.builder(BATCH_DURATION).description("Engine time per batch, analysis and monitor update")
-                    .tags(tags).publishPercentiles(0.5, 0.9, 0.99).publishPercentileHistogram()
+                    // a histogram, not client-side percentiles: buckets aggregate across replicas
+                    // (histogram_quantile), and percentiles would add an unbounded-looking phi label
+                    .tags(tags).publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
                     .register(registry);
             Gauge.builder(BATCH_PENDING, pending, AtomicInteger::get).description("Samples waiting for their batch")

@@ -27,6 +27,7 @@ import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -198,6 +199,14 @@ class AlignmentTopologyTest {
         assertEquals(report.window().endTime(), record.timestamp());
         assertEquals(1.0, count(ResalignMetrics.REPORTS, "model", "demo-mlp", "version", "1"));
         assertTrue(meters.find(ResalignMetrics.DRIFT_THRESHOLD).gauge().value() > 0);
+        Set<String> allowed = Set.of("model", "version", "block", "stage", "reason", "feature", "device");
+        for (var meter : meters.getMeters()) {
+            assertTrue(meter.getId().getName().startsWith("resalign."), meter.getId().getName());
+            for (var tag : meter.getId().getTags()) {
+                assertTrue(allowed.contains(tag.getKey()), meter.getId() + ": label " + tag.getKey() + " is not a bounded one");
+            }
+        }
+        assertNotNull(meters.find(ResalignMetrics.WINDOW_BLOCK_FEATURE_MEAN).tagKeys("block", "feature").gauge());
         assertTrue(reports.isEmpty(), "one window, one report");
         assertTrue(deadLetters.isEmpty());
     }
