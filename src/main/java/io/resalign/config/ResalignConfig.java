@@ -20,6 +20,80 @@ public interface ResalignConfig {
     /** The demo traffic producer of the embedded default mode (docs/demo.md). */
     DemoConfig demo();
 
+    /** Directory of model directories (each with a {@code manifest.json}), read once at startup. */
+    @WithDefault("models")
+    Path modelsDir();
+
+    /** Where the engines run: {@code auto} (the GPU when PyTorch sees one), {@code cpu} or {@code gpu}. */
+    @WithDefault("auto")
+    String device();
+
+    /** Engine settings shared by every model (docs/engine.md). */
+    EngineConfig engine();
+
+    /** Micro-batching in front of the engine, per model version and stream task. */
+    BatchConfig batch();
+
+    /** Windows, reference and drift test (docs/drift.md). */
+    DriftConfig drift();
+
+    /** Describes the engine options that operators tune. */
+    interface EngineConfig {
+        /** Singular triplets per block; 0 means the number of classes. */
+        @WithDefault("0")
+        int k();
+
+        /** Extra sketch columns of the randomized SVD. */
+        @WithDefault("10")
+        int oversampling();
+
+        /** Power steps of the matrix-free path. */
+        @WithDefault("4")
+        int powerSteps();
+    }
+
+    /** Describes how samples are grouped before the engine sees them. */
+    interface BatchConfig {
+        /** Samples per engine batch; 1 analyses each record as it arrives (strict at-least-once, docs/kafka.md). */
+        @WithDefault("16")
+        int size();
+
+        /** Longest wall-clock time the oldest pending sample waits for its batch, milliseconds. */
+        @WithDefault("200")
+        long maxWaitMs();
+
+        /** Samples per second per model version given to the engine; the rest are skipped and counted. 0 for no limit. */
+        @WithDefault("0")
+        double rateLimit();
+
+        /** Most samples one record may carry (a V2 request with a batch axis). */
+        @WithDefault("64")
+        int maxRecordSamples();
+    }
+
+    /** Describes windows, reference and test. */
+    interface DriftConfig {
+        /** Samples per window. */
+        @WithDefault("200")
+        int windowSize();
+
+        /** Samples between window starts; equal to the size for tumbling windows. */
+        @WithDefault("200")
+        int windowAdvance();
+
+        /** Samples the first-N reference takes. */
+        @WithDefault("2000")
+        int referenceSize();
+
+        /** Probability that a window of a stationary stream is flagged. */
+        @WithDefault("0.001")
+        double falseAlarmRate();
+
+        /** Bootstrap replicates of the threshold calibration; 0 picks max(2,000, 100 / rate). */
+        @WithDefault("0")
+        int bootstrapReplicates();
+    }
+
     /**
      * Describes the in-process broker. These keys are read twice: by {@link EmbeddedKafkaConfigSourceFactory},
      * before this mapping exists, to start the broker; and through this mapping, which validates them

@@ -1,33 +1,64 @@
 package io.resalign.streams;
 
+import io.resalign.config.ResalignConfig;
+import io.resalign.drift.Combiner;
+import io.resalign.drift.DriftSettings;
+import io.resalign.metrics.ResalignMetrics;
+import io.resalign.service.ModelRegistry;
+import io.resalign.streams.record.SampleDecoder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
-
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
 
 /**
- * Wires the service's Kafka Streams topology: samples in, reports out.
- *
- * <p>PLACEHOLDER: for now each sample is forwarded unchanged from {@link Topics#INFERENCE_SAMPLES}
- * to {@link Topics#ALIGNMENT_REPORTS}, so that the wiring (broker, Serdes, topics, Quarkus Kafka
- * Streams lifecycle, health) can be proven end to end. Parsing, the dead-letter topic,
- * micro-batching, the engine and the windows replace the pass-through step.
+ * Wires the service's Kafka Streams topology: sample records from {@link Topics#INFERENCE_SAMPLES}
+ * through the {@link AlignmentProcessor} (with its monitor store) to {@link Topics#ALIGNMENT_REPORTS},
+ * bad records to {@link Topics#INFERENCE_SAMPLES_DLQ}. Every Serde is explicit; keys and values
+ * of the samples stay bytes so that a dead letter is the original record.
  */
 @ApplicationScoped
 public class TopologyProducer {
+    /** The source node reading the samples topic. */
+    public static final String SOURCE = "samples-source";
+    /** The node that decodes, batches, analyses and monitors. */
+    public static final String PROCESSOR = "alignment";
+    /** The sink of rejected records. */
+    public static final String DLQ_SINK = "dead-letter-sink";
+    /** The sink of reports. */
+    public static final String REPORTS_SINK = "reports-sink";
+    /** The key-value store of monitor states, key {@code model:version}. */
+    public static final String MONITOR_STORE = "model-monitors";
 
     @Produces
-    public Topology buildTopology() {
-        StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(Topics.INFERENCE_SAMPLES, Consumed.with(Serdes.String(), Serdes.ByteArray()))
-                // PLACEHOLDER: pass-through until the sample parser and the engine are wired in.
-                .mapValues(sample -> sample, Named.as("placeholder-pass-through"))
-                .to(Topics.ALIGNMENT_REPORTS, Produced.with(Serdes.String(), Serdes.ByteArray()));
-        return builder.build();
+    public Topology buildTopology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ResalignConfig config) {
+        return topology(registry, metrics, board, settings(config));
+    }
+
+    /** Builds the topology from its parts (also for the TopologyTestDriver tests). */
+    static Topology topology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, AlignmentProcessor.Settings settings) {
+        SampleDecoder decoder = new SampleDecoder(registry.catalog());
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), Topics.INFERENCE_SAMPLES);
+        topology.addProcessor(PROCESSOR, () -> new AlignmentProcessor(registry, decoder, metrics, board, settings), SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MONITOR_STORE), Serdes.String(),
+                Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+        topology.addSink(DLQ_SINK, Topics.INFERENCE_SAMPLES_DLQ, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
+                PROCESSOR);
+        topology.addSink(REPORTS_SINK, Topics.ALIGNMENT_REPORTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(),
+                PROCESSOR);
+        return topology;
+    }
+
+    /** Reads the processor settings from the configuration. */
+    static AlignmentProcessor.Settings settings(ResalignConfig config) {
+        ResalignConfig.DriftConfig d = config.drift();
+        DriftSettings defaults = DriftSettings.defaults();
+        DriftSettings drift = new DriftSettings(d.windowSize(), d.windowAdvance(), d.referenceSize(), d.falseAlarmRate(),
+                d.bootstrapReplicates(), Math.min(defaults.minDefinedValues(), Math.min(d.windowSize(), d.referenceSize())),
+                Combiner.MAX_ABS, defaults.seed());
+        ResalignConfig.BatchConfig b = config.batch();
+        return new AlignmentProcessor.Settings(b.size(), b.maxWaitMs(), b.rateLimit(), drift);
     }
 }

@@ -35,8 +35,8 @@ import io.resalign.config.EmbeddedKafkaConfigSource;
 
 /**
  * The application with no Kafka configured: it starts its embedded broker before Kafka Streams,
- * the placeholder topology forwards samples to the reports topic, and Quarkus reports the
- * pipeline ready. No Docker, no dev services.
+ * the topology sends a bad record to the dead-letter topic, and Quarkus reports the pipeline
+ * ready. No Docker, no dev services.
  */
 @QuarkusTest
 class StreamsWiringTest {
@@ -67,29 +67,24 @@ class StreamsWiringTest {
     }
 
     @Test
-    void shouldForwardSamplesToTheReportsTopicUntilTheEngineIsWired() throws Exception {
-        List<String> ids = List.of("sample-1", "sample-2", "sample-3");
+    void shouldSendABadRecordToTheDeadLetterTopic() throws Exception {
         try (KafkaConsumer<String, String> consumer = consumer()) {
-            consumer.subscribe(List.of(Topics.ALIGNMENT_REPORTS));
+            consumer.subscribe(List.of(Topics.INFERENCE_SAMPLES_DLQ));
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(
                     Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
                     new StringSerializer(), new StringSerializer())) {
-                for (String id : ids) {
-                    producer.send(new ProducerRecord<>(Topics.INFERENCE_SAMPLES, "demo-mlp", "{\"id\":\"" + id + "\"}"))
-                            .get(10, TimeUnit.SECONDS);
-                }
+                producer.send(new ProducerRecord<>(Topics.INFERENCE_SAMPLES, "demo-mlp", "{\"id\":\"wiring-1\"}"))
+                        .get(10, TimeUnit.SECONDS);
             }
             Map<String, String> received = new HashMap<>();
             await().atMost(DEADLINE).pollDelay(Duration.ZERO).until(() -> {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    received.put(record.value(), record.key());
+                    received.put(record.value(), new String(record.headers().lastHeader("resalign.dlq.reason").value(),
+                            StandardCharsets.UTF_8));
                 }
-                return received.size() >= ids.size();
+                return received.containsKey("{\"id\":\"wiring-1\"}");
             });
-            for (String id : ids) {
-                assertEquals("demo-mlp", received.get("{\"id\":\"" + id + "\"}"), "record " + id + " not forwarded with its key");
-            }
-            assertEquals(ids.size(), received.size(), "unexpected records: " + received);
+            assertEquals("missing_field", received.get("{\"id\":\"wiring-1\"}"));
         }
     }
 

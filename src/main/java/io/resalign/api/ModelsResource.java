@@ -1,0 +1,121 @@
+package io.resalign.api;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.resalign.drift.ModelVersion;
+import io.resalign.service.AlignmentReport;
+import io.resalign.service.ModelRegistry;
+import io.resalign.service.ModelStatus;
+import io.resalign.service.MonitorGauges;
+import io.resalign.streams.MonitorBoard;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Serves the small operator API: the model versions and their state, the last report of one, and
+ * the reference commands. Reads come from what the stream tasks publish; commands travel through
+ * the {@link MonitorBoard} to the task that holds the monitor (applied in its punctuator, so the
+ * monitor stays single-threaded and the change goes to the store's changelog). Methods block a
+ * worker thread (they are not on the event loop: quarkus-rest runs blocking signatures on workers).
+ */
+@Path("/api/models")
+@Produces(MediaType.APPLICATION_JSON)
+public class ModelsResource {
+    private static final long COMMAND_TIMEOUT_SECONDS = 10;
+
+    @Inject
+    ModelRegistry registry;
+
+    @Inject
+    MonitorBoard board;
+
+    /** What the list says about one model version. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ModelView(String model, String version, String state, String device, long loadMillis, String reason,
+            String directory, ReferenceView reference) {}
+
+    /** The monitor's reference, as this instance last saw it; null when no task here holds the monitor yet. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ReferenceView(boolean collecting, int samples, Double ageSeconds, long samplesSeen, long windowsTested,
+            long alarms, Integer lastDecision) {}
+
+    @GET
+    public List<ModelView> models() {
+        return registry.statuses().stream().map(this::view).toList();
+    }
+
+    private ModelView view(ModelStatus s) {
+        ReferenceView ref = s.version().equals(ModelStatus.UNKNOWN_VERSION) ? null
+                : board.values(new ModelVersion(s.model(), s.version())).map(ModelsResource::reference).orElse(null);
+        return new ModelView(s.model(), s.version(), s.state().name().toLowerCase(java.util.Locale.ROOT), s.device(), s.loadMillis(),
+                s.reason(), s.directory().toString(), ref);
+    }
+
+    private static ReferenceView reference(MonitorGauges g) {
+        return new ReferenceView(g.referenceCollecting(), g.referenceSamples(),
+                Double.isFinite(g.referenceAgeSeconds()) ? g.referenceAgeSeconds() : null, g.samplesSeen(), g.windowsTested(), g.alarms(),
+                g.windowsTested() > 0 ? g.decision() : null);
+    }
+
+    @GET
+    @Path("/{model}/{version}/report")
+    public Response report(@PathParam("model") String model, @PathParam("version") String version) {
+        ModelVersion mv = new ModelVersion(model, version);
+        return board.latest(mv).map(r -> Response.ok(r.toJson()).build())
+                .orElseGet(() -> error(Response.Status.NOT_FOUND, "no report yet for " + model + ":" + version
+                        + (registry.isLoaded(mv) ? " (no window has closed on this instance)" : " (not a loaded model version)")));
+    }
+
+    @POST
+    @Path("/{model}/{version}/reference/reset")
+    public Response reset(@PathParam("model") String model, @PathParam("version") String version) {
+        return command(new ModelVersion(model, version), MonitorBoard.Command.RESET_REFERENCE);
+    }
+
+    @POST
+    @Path("/{model}/{version}/reference/pin")
+    public Response pin(@PathParam("model") String model, @PathParam("version") String version) {
+        return command(new ModelVersion(model, version), MonitorBoard.Command.PIN_LAST_WINDOW);
+    }
+
+    private Response command(ModelVersion mv, MonitorBoard.Command command) {
+        String name = mv.model() + ":" + mv.version();
+        if (!registry.isLoaded(mv)) {
+            return error(Response.Status.NOT_FOUND, name + " is not a loaded model version");
+        }
+        CompletableFuture<Boolean> done = board.send(mv, command);
+        try {
+            if (done.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                return Response.ok(Map.of("model", mv.model(), "version", mv.version(), "command", command.name().toLowerCase(
+                        java.util.Locale.ROOT), "applied", true)).build();
+            }
+            return error(Response.Status.CONFLICT, command == MonitorBoard.Command.PIN_LAST_WINDOW
+                    ? "no window of " + name + " has closed since the last reference change on this instance"
+                    : "no stream task of this instance holds the monitor of " + name + " yet (no sample seen)");
+        } catch (TimeoutException e) {
+            return error(Response.Status.SERVICE_UNAVAILABLE, "the stream tasks did not take the command within "
+                    + COMMAND_TIMEOUT_SECONDS + " s; is Kafka Streams running?");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(Response.Status.SERVICE_UNAVAILABLE, "interrupted");
+        } catch (ExecutionException e) {
+            return error(Response.Status.INTERNAL_SERVER_ERROR, String.valueOf(e.getCause()));
+        }
+    }
+
+    private static Response error(Response.Status status, String message) {
+        return Response.status(status).entity(Map.of("error", message)).build();
+    }
+}

@@ -1,0 +1,215 @@
+package io.resalign.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.resalign.drift.FeatureSchema;
+import io.resalign.drift.ModelVersion;
+import io.resalign.service.ModelStatus;
+import io.resalign.service.MonitorGauges;
+import io.resalign.streams.record.RejectReason;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Names every meter the service exports (docs/metrics.md is the list operators read; a test keeps
+ * both equal). Prefix {@code resalign_}, base units, {@code _total} on counters (Micrometer's
+ * Prometheus naming adds the suffix and the unit), labels only from the bounded set {@code model},
+ * {@code version}, {@code block}, {@code stage}, {@code reason}, {@code feature}, {@code device}.
+ *
+ * <p>Counters are incremented by the stream threads; the monitor gauges read the latest
+ * {@link MonitorGauges} a stream task published, so a scrape never touches a monitor.
+ */
+@Singleton
+public class ResalignMetrics {
+    public static final String RECORDS_IN = "resalign.records.in";
+    public static final String RECORDS_REJECTED = "resalign.records.rejected";
+    public static final String SAMPLES_IN = "resalign.samples.in";
+    public static final String SAMPLES_PROCESSED = "resalign.samples.processed";
+    public static final String SAMPLES_SKIPPED = "resalign.samples.skipped";
+    public static final String SAMPLES_FAILED = "resalign.samples.failed";
+    public static final String ANALYSIS_FAILURES = "resalign.analysis.failures";
+    public static final String REPORTS = "resalign.reports";
+    public static final String BATCH_DURATION = "resalign.batch.duration";
+    public static final String BATCH_PENDING = "resalign.batch.pending.samples";
+    public static final String ENGINE_DEVICE = "resalign.engine.device";
+    public static final String MODEL_LOADED = "resalign.model.loaded";
+    public static final String WINDOW_FEATURE_MEAN = "resalign.window.feature.mean";
+    public static final String WINDOW_BLOCK_FEATURE_MEAN = "resalign.window.block.feature.mean";
+    public static final String DRIFT_STATISTIC = "resalign.drift.statistic";
+    public static final String DRIFT_THRESHOLD = "resalign.drift.threshold";
+    public static final String DRIFT_DECISION = "resalign.drift.decision";
+    public static final String REFERENCE_AGE = "resalign.reference.age";
+    public static final String REFERENCE_SAMPLES = "resalign.reference.samples";
+    public static final String REFERENCE_COLLECTING = "resalign.reference.collecting";
+
+    private final MeterRegistry registry;
+    private final Counter recordsIn;
+    private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
+    private final Map<ModelVersion, PerModel> models = new ConcurrentHashMap<>();
+
+    /** Meters of one model version; the gauges read {@code latest} and {@code pending}. */
+    private final class PerModel {
+        final Counter in;
+        final Counter processed;
+        final Counter skipped;
+        final Counter failedSamples;
+        final Counter failures;
+        final Counter reports;
+        final Timer batch;
+        final AtomicInteger pending = new AtomicInteger();
+        final AtomicReference<MonitorGauges> latest = new AtomicReference<>();
+        final Map<String, Boolean> featureGauges = new ConcurrentHashMap<>();
+
+        PerModel(ModelVersion mv) {
+            Tags tags = tags(mv);
+            in = counter(SAMPLES_IN, "Samples decoded from accepted records", tags);
+            processed = counter(SAMPLES_PROCESSED, "Samples analysed by the engine and taken by their monitor", tags);
+            skipped = counter(SAMPLES_SKIPPED, "Samples skipped by the rate limit", tags);
+            failedSamples = counter(SAMPLES_FAILED, "Samples of failed batches, sent to the dead-letter topic", tags);
+            failures = counter(ANALYSIS_FAILURES, "Engine batches that failed", tags);
+            reports = counter(REPORTS, "Alignment reports written (closed windows)", tags);
+            batch = Timer.builder(BATCH_DURATION).description("Engine time per batch, analysis and monitor update")
+                    // a histogram, not client-side percentiles: buckets aggregate across replicas
+                    // (histogram_quantile), and percentiles would add an unbounded-looking phi label
+                    .tags(tags).publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                    .register(registry);
+            Gauge.builder(BATCH_PENDING, pending, AtomicInteger::get).description("Samples waiting for their batch")
+                    .tags(tags).register(registry);
+            gauge(DRIFT_STATISTIC, "Drift statistic of the latest tested window", tags, g -> g.statistic());
+            gauge(DRIFT_THRESHOLD, "Calibrated threshold of the drift statistic", tags, g -> g.threshold());
+            gauge(DRIFT_DECISION, "1 when the latest window was flagged as drifted, else 0", tags, g -> g.decision());
+            // the age is computed at publication time; a gauge read between publications lags by the punctuation interval
+            gauge(REFERENCE_AGE + ".seconds", "Age of the reference profile, seconds (NaN while collecting)", tags,
+                    g -> g.referenceAgeSeconds());
+            gauge(REFERENCE_SAMPLES, "Samples in the reference (so far, while collecting)", tags, g -> g.referenceSamples());
+            gauge(REFERENCE_COLLECTING, "1 while the reference is being collected (nothing is tested)", tags,
+                    g -> g.referenceCollecting() ? 1 : 0);
+        }
+
+        private void gauge(String name, String help, Tags tags, java.util.function.ToDoubleFunction<MonitorGauges> f) {
+            Gauge.builder(name, latest, ref -> {
+                MonitorGauges g = ref.get();
+                return g == null ? Double.NaN : f.applyAsDouble(g);
+            }).description(help).tags(tags).register(registry);
+        }
+
+        void featureGauges(ModelVersion mv, MonitorGauges g) {
+            for (String feature : g.windowMeans().keySet()) {
+                if (featureGauges.putIfAbsent(feature, Boolean.TRUE) != null) {
+                    continue;
+                }
+                String block = FeatureSchema.blockOf(feature);
+                Tags tags = tags(mv);
+                String name;
+                if (block == null) {
+                    name = WINDOW_FEATURE_MEAN;
+                    tags = tags.and("feature", feature);
+                } else {
+                    name = WINDOW_BLOCK_FEATURE_MEAN;
+                    tags = tags.and("block", block).and("feature", feature.substring(feature.lastIndexOf(':') + 1));
+                }
+                Gauge.builder(name, latest, ref -> {
+                    MonitorGauges m = ref.get();
+                    Double v = m == null ? null : m.windowMeans().get(feature);
+                    return v == null ? Double.NaN : v;
+                }).description("Mean of a feature over the latest tested window").tags(tags).register(registry);
+            }
+        }
+    }
+
+    /** Creates the meters that exist before any traffic. */
+    @Inject
+    public ResalignMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.recordsIn = counter(RECORDS_IN, "Records read from the samples topic", Tags.empty());
+    }
+
+    private Counter counter(String name, String help, Tags tags) {
+        return Counter.builder(name).description(help).tags(tags).register(registry);
+    }
+
+    private static Tags tags(ModelVersion mv) {
+        return Tags.of("model", mv.model(), "version", mv.version());
+    }
+
+    private PerModel of(ModelVersion mv) {
+        return models.computeIfAbsent(mv, PerModel::new);
+    }
+
+    /** Exports the engine device and one 0/1 gauge per model directory found. */
+    public void modelsLoaded(String device, List<ModelStatus> statuses) {
+        Gauge.builder(ENGINE_DEVICE, () -> 1).description("1, labelled with the device the engines run on")
+                .tags("device", device).register(registry);
+        for (ModelStatus s : statuses) {
+            int loaded = s.loaded() ? 1 : 0;
+            Gauge.builder(MODEL_LOADED, () -> loaded).description("1 when the model version's engine serves, 0 when loading failed")
+                    .tags("model", s.model(), "version", s.version(), "device", s.device()).register(registry);
+            if (s.loaded()) {
+                of(new ModelVersion(s.model(), s.version()));
+            }
+        }
+    }
+
+    /** Counts a record read from the samples topic. */
+    public void recordIn() {
+        recordsIn.increment();
+    }
+
+    /** Counts a record sent to the dead-letter topic by the decoder. */
+    public void rejected(RejectReason reason) {
+        rejected.computeIfAbsent(reason, r -> counter(RECORDS_REJECTED, "Records sent to the dead-letter topic, by reason",
+                Tags.of("reason", r.code()))).increment();
+    }
+
+    /** Counts samples decoded for a model version. */
+    public void samplesIn(ModelVersion mv, int count) {
+        of(mv).in.increment(count);
+    }
+
+    /** Counts a sample the rate limit skipped. */
+    public void skipped(ModelVersion mv) {
+        of(mv).skipped.increment();
+    }
+
+    /** Records a batch analysed in {@code nanos}. */
+    public void batchDone(ModelVersion mv, int samples, long nanos) {
+        PerModel m = of(mv);
+        m.processed.increment(samples);
+        m.batch.record(Duration.ofNanos(nanos));
+    }
+
+    /** Counts a failed batch and its samples. */
+    public void batchFailed(ModelVersion mv, int samples) {
+        PerModel m = of(mv);
+        m.failures.increment();
+        m.failedSamples.increment(samples);
+    }
+
+    /** Counts a report written. */
+    public void report(ModelVersion mv) {
+        of(mv).reports.increment();
+    }
+
+    /** Adds {@code delta} to the samples the stream tasks hold for a model version's next batch. */
+    public void pending(ModelVersion mv, int delta) {
+        of(mv).pending.addAndGet(delta);
+    }
+
+    /** Publishes a monitor's latest values. */
+    public void publish(MonitorGauges gauges) {
+        ModelVersion mv = new ModelVersion(gauges.model(), gauges.version());
+        PerModel m = of(mv);
+        m.latest.set(gauges);
+        m.featureGauges(mv, gauges);
+    }
+}

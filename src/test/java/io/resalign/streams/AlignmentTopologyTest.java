@@ -1,0 +1,307 @@
+package io.resalign.streams;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.resalign.drift.Combiner;
+import io.resalign.drift.DriftSettings;
+import io.resalign.engine.DeviceChoice;
+import io.resalign.engine.EngineOptions;
+import io.resalign.metrics.ResalignMetrics;
+import io.resalign.service.AlignmentReport;
+import io.resalign.service.ModelRegistry;
+import io.resalign.streams.record.DeadLetters;
+import io.resalign.streams.record.RejectReason;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scenario: a model server logs Fashion-MNIST requests for the bundled demo model to the samples
+ * topic, with some broken records among them. The topology sends the broken ones, unchanged and
+ * with their reason, to the dead-letter topic; batches the good ones by size or by max wait (a
+ * wall-clock punctuator, driven here by {@code advanceWallClockTime}); skips and counts samples
+ * over the rate limit; writes one report per closed window; and keeps the monitor in its store so
+ * that a restarted instance resumes with the same reference. Real engine, real models directory.
+ */
+class AlignmentTopologyTest {
+    private static final Instant START = Instant.parse("2026-11-27T10:00:00Z");
+    private static final DriftSettings DRIFT = new DriftSettings(8, 8, 16, 0.05, 200, 4, Combiner.MAX_ABS, 1L);
+    private static ModelRegistry registry;
+
+    @TempDir
+    Path stateDir;
+
+    private MeterRegistry meters;
+    private MonitorBoard board;
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> samples;
+    private TestOutputTopic<byte[], byte[]> deadLetters;
+    private TestOutputTopic<String, byte[]> reports;
+    private long eventTime = START.toEpochMilli();
+    private int next;
+
+    @BeforeAll
+    static void loadModels() throws Exception {
+        registry = ModelRegistry.load(DemoRecords.MODELS, DeviceChoice.CPU, EngineOptions.defaults());
+    }
+
+    @AfterAll
+    static void closeModels() {
+        registry.close();
+    }
+
+    @AfterEach
+    void closeDriver() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private void start(int batchSize, long maxWaitMillis, double rateLimit) {
+        start(registry, batchSize, maxWaitMillis, rateLimit);
+    }
+
+    private void start(ModelRegistry models, int batchSize, long maxWaitMillis, double rateLimit) {
+        meters = new SimpleMeterRegistry();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "alignment-topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        AlignmentProcessor.Settings settings = new AlignmentProcessor.Settings(batchSize, maxWaitMillis, rateLimit, DRIFT);
+        board = new MonitorBoard();
+        driver = new TopologyTestDriver(TopologyProducer.topology(models, new ResalignMetrics(meters), board, settings),
+                props, START);
+        samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(), new ByteArraySerializer());
+        deadLetters = driver.createOutputTopic(Topics.INFERENCE_SAMPLES_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        reports = driver.createOutputTopic(Topics.ALIGNMENT_REPORTS, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private void sendValid(int count) {
+        for (int i = 0; i < count; i++) {
+            eventTime += 100;
+            samples.pipeInput(DemoRecords.MODEL.getBytes(), DemoRecords.valid(next++, eventTime), Instant.ofEpochMilli(eventTime));
+        }
+    }
+
+    private double count(String name, String... tags) {
+        Counter c = meters.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private double processed() {
+        return count(ResalignMetrics.SAMPLES_PROCESSED, "model", DemoRecords.MODEL, "version", DemoRecords.VERSION);
+    }
+
+    @Test
+    void shouldSendEachBadRecordUnchangedToTheDeadLetterTopicWithItsReason() {
+        start(1, 1000, 0);
+        List<DemoRecords.Bad> bad = DemoRecords.bad();
+        for (DemoRecords.Bad b : bad) {
+            samples.pipeInput(new TestRecord<>("key".getBytes(), b.value(), b.headers(), START));
+        }
+        sendValid(2);
+
+        for (DemoRecords.Bad b : bad) {
+            TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+            DeadLetters.Info info = DeadLetters.read(dead.headers()).orElseThrow();
+            assertEquals(b.reason().code(), info.reason(), info.message());
+            assertArrayEquals(b.value(), dead.value(), "the dead letter keeps the original value");
+            assertArrayEquals("key".getBytes(), dead.key());
+            assertEquals(Topics.INFERENCE_SAMPLES, info.sourceTopic());
+            assertEquals(1.0, count(ResalignMetrics.RECORDS_REJECTED, "reason", b.reason().code()), b.reason().code());
+        }
+        assertTrue(bad.size() >= 20);
+        assertEquals(bad.size() + 2, count(ResalignMetrics.RECORDS_IN));
+        assertEquals(2.0, processed());
+        assertTrue(deadLetters.isEmpty(), "valid samples must not reach the dead-letter topic");
+        assertTrue(reports.isEmpty(), "no window has closed yet");
+    }
+
+    @Test
+    void shouldAnalyseABatchWhenItReachesItsMaxSize() {
+        start(4, 60_000, 0);
+        sendValid(3);
+        assertEquals(0.0, processed(), "three of four: the batch waits");
+        sendValid(1);
+        assertEquals(4.0, processed());
+        sendValid(3);
+        assertEquals(4.0, processed());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldAnalyseAPartialBatchWhenItsOldestSampleHasWaitedTheMaxWait() {
+        start(16, 500, 0);
+        sendValid(3);
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        assertEquals(0.0, processed(), "200 ms of 500: the batch waits");
+        driver.advanceWallClockTime(Duration.ofMillis(400));
+        assertEquals(3.0, processed());
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        assertEquals(3.0, processed(), "nothing pending: nothing more analysed");
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldSkipAndCountSamplesOverTheRateLimit() {
+        start(1, 1000, 2.0);
+        sendValid(5); // the wall clock stands still: a bucket of two tokens
+        assertEquals(2.0, processed());
+        assertEquals(3.0, count(ResalignMetrics.SAMPLES_SKIPPED, "model", DemoRecords.MODEL, "version", DemoRecords.VERSION));
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        sendValid(1);
+        assertEquals(3.0, processed(), "refilled after a second");
+        assertEquals(6.0, count(ResalignMetrics.SAMPLES_IN, "model", DemoRecords.MODEL, "version", DemoRecords.VERSION));
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldWriteOneReportPerClosedWindowAfterTheReference() {
+        start(4, 1000, 0);
+        sendValid(16 + 7);
+        assertTrue(reports.isEmpty(), "reference of 16, then 7 of a window of 8");
+        sendValid(1);
+        TestRecord<String, byte[]> record = reports.readRecord();
+        assertEquals("demo-mlp:1", record.key());
+        AlignmentReport report = AlignmentReport.fromJson(record.value());
+        assertEquals(8, report.window().sampleCount());
+        assertEquals(16, report.window().firstSample());
+        assertEquals(16, report.reference().sampleCount());
+        assertNotNull(report.drift().threshold());
+        assertEquals(report.window().endTime(), record.timestamp());
+        assertEquals(1.0, count(ResalignMetrics.REPORTS, "model", "demo-mlp", "version", "1"));
+        assertTrue(meters.find(ResalignMetrics.DRIFT_THRESHOLD).gauge().value() > 0);
+        Set<String> allowed = Set.of("model", "version", "block", "stage", "reason", "feature", "device");
+        for (var meter : meters.getMeters()) {
+            assertTrue(meter.getId().getName().startsWith("resalign."), meter.getId().getName());
+            for (var tag : meter.getId().getTags()) {
+                assertTrue(allowed.contains(tag.getKey()), meter.getId() + ": label " + tag.getKey() + " is not a bounded one");
+            }
+        }
+        assertNotNull(meters.find(ResalignMetrics.WINDOW_BLOCK_FEATURE_MEAN).tagKeys("block", "feature").gauge());
+        assertTrue(reports.isEmpty(), "one window, one report");
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    /**
+     * TopologyTestDriver deletes its state directory on close, so the restart is played as Kafka
+     * Streams plays it for a task that moves or restarts without local state: the new instance's
+     * store receives what the changelog holds (here: the old store's entries) before records flow.
+     */
+    @Test
+    void shouldResumeWithTheSameReferenceWhenTheStoreIsRestoredAfterARestart() {
+        start(4, 1000, 0);
+        sendValid(16 + 8);
+        AlignmentReport before = AlignmentReport.fromJson(reports.readRecord().value());
+        Map<String, byte[]> changelog = new HashMap<>();
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(TopologyProducer.MONITOR_STORE);
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            all.forEachRemaining(kv -> changelog.put(kv.key, kv.value));
+        }
+        assertEquals(List.of("demo-mlp:1"), List.copyOf(changelog.keySet()));
+        driver.close();
+        driver = null;
+
+        start(4, 1000, 0);
+        KeyValueStore<String, byte[]> restored = driver.getKeyValueStore(TopologyProducer.MONITOR_STORE);
+        changelog.forEach(restored::put);
+        sendValid(8);
+        AlignmentReport after = AlignmentReport.fromJson(reports.readRecord().value());
+        assertEquals(before.reference().createdAt(), after.reference().createdAt(), "the reference came back from the store");
+        assertEquals(before.reference().sampleCount(), after.reference().sampleCount());
+        assertEquals(24, after.window().firstSample(), "sample ordinals continue");
+        assertEquals(before.drift().threshold(), after.drift().threshold());
+        assertTrue(reports.isEmpty());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldStartANewReferenceWhenNothingWasStored() {
+        start(4, 1000, 0);
+        sendValid(8);
+        assertTrue(reports.isEmpty(), "8 samples only fill half of a new reference");
+        assertEquals(8.0, processed());
+    }
+
+    @Test
+    void shouldApplyOperatorCommandsInThePunctuatorWhenTheTaskHoldsTheMonitor() throws Exception {
+        start(4, 1000, 0);
+        var unknown = board.send(new io.resalign.drift.ModelVersion("demo-mlp", "1"), MonitorBoard.Command.PIN_LAST_WINDOW);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        assertEquals(false, unknown.get(), "no sample seen: no monitor to pin");
+
+        sendValid(16 + 8);
+        reports.readRecord();
+        var pin = board.send(new io.resalign.drift.ModelVersion("demo-mlp", "1"), MonitorBoard.Command.PIN_LAST_WINDOW);
+        assertTrue(!pin.isDone(), "commands wait for the stream thread");
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        assertEquals(true, pin.get());
+        assertEquals(8.0, meters.find(ResalignMetrics.REFERENCE_SAMPLES).gauge().value(), "the pinned window of 8 is the reference");
+
+        var reset = board.send(new io.resalign.drift.ModelVersion("demo-mlp", "1"), MonitorBoard.Command.RESET_REFERENCE);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        assertEquals(true, reset.get());
+        assertEquals(1.0, meters.find(ResalignMetrics.REFERENCE_COLLECTING).gauge().value());
+        sendValid(16 + 8);
+        AlignmentReport afterReset = AlignmentReport.fromJson(reports.readRecord().value());
+        assertEquals(16, afterReset.reference().sampleCount());
+        assertEquals(40, afterReset.window().firstSample(), "the new reference took samples 24..39");
+        assertTrue(reports.isEmpty());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldDeadLetterTheRecordsOfAFailedBatchAndGoOnWhenTheEngineFails() throws Exception {
+        ModelRegistry broken = ModelRegistry.load(DemoRecords.MODELS.resolve(DemoRecords.MODEL), DeviceChoice.CPU, EngineOptions.defaults());
+        broken.close(); // every analysis now throws; the catalog still accepts the records
+        start(broken, 2, 1000, 0);
+        sendValid(3);
+
+        for (int i = 0; i < 2; i++) {
+            TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+            DeadLetters.Info info = DeadLetters.read(dead.headers()).orElseThrow();
+            assertEquals(RejectReason.INTERNAL_ERROR.code(), info.reason());
+            assertTrue(info.message().contains("analysis of the batch failed for demo-mlp:1"), info.message());
+            assertArrayEquals(DemoRecords.valid(i, START.toEpochMilli() + 100L * (i + 1)), dead.value(), "the original record");
+        }
+        assertTrue(deadLetters.isEmpty(), "the third sample waits for its batch");
+        assertEquals(1.0, count(ResalignMetrics.ANALYSIS_FAILURES, "model", "demo-mlp", "version", "1"));
+        assertEquals(2.0, count(ResalignMetrics.SAMPLES_FAILED, "model", "demo-mlp", "version", "1"));
+        assertEquals(0.0, processed());
+
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertEquals(RejectReason.INTERNAL_ERROR.code(), DeadLetters.read(deadLetters.readRecord().headers()).orElseThrow().reason(),
+                "the stream thread went on: the punctuator sent the third");
+        assertEquals(2.0, count(ResalignMetrics.ANALYSIS_FAILURES, "model", "demo-mlp", "version", "1"));
+        assertTrue(deadLetters.isEmpty());
+        assertTrue(reports.isEmpty());
+    }
+}
