@@ -29,7 +29,7 @@ record Grid(String name, List<Integer> depths, int width, int epochs, int limit,
 
     /** The full grid: depths 4, 8, 16, 34 at width 128 on all of Fashion-MNIST. */
     static Grid full() {
-        return new Grid("full", List.of(4, 8, 16, 34), 128, 10, 0, 500, 100, 100, 0f);
+        return new Grid("full", List.of(4, 8, 16, 34), 128, 6, 0, 300, 100, 50, 0f);
     }
 
     /** The grid of the end-to-end test: two shallow, narrow nets trained for one epoch on 1,000 images. */

@@ -32,8 +32,8 @@ public final class Reproduce {
               --grid full|tiny        full: depths 4, 8, 16, 34, width 128; tiny: depths 2, 4, width 16, 1 epoch on 1,000 images (full)
               --out DIR               writes DIR/REPRODUCTION.md, DIR/reproduction/*.png, DIR/reproduction/data/*.json (docs)
               --models-dir DIR        trained-model cache; a model with the same recipe is loaded, not retrained (target/repro-models)
-              --samples N             test images analysed per model (grid's default: 500 full, 20 tiny)
-              --epochs N              training epochs (grid's default: 10 full, 1 tiny)
+              --samples N             test images analysed per model (grid default: 300 full, 20 tiny)
+              --epochs N              training epochs (6 full, 1 tiny)
               --limit N               train on the first N training images (0 = all 60,000; tiny: 1,000)
               --width D               width of every model (128 full, 16 tiny)
               --depths L1,L2,...      depths of the grid
@@ -43,6 +43,8 @@ public final class Reproduce {
               --figures-script FILE   (src/main/python/reproduction_figures.py)
               --discussion FILE       hand-written discussion included verbatim (OUT/reproduction/discussion.md if present)
               --no-bundled            do not consider models/demo-mlp and models/demo-mlp-noskip as cached models
+              --report-only           redraw the figures and rewrite REPRODUCTION.md from OUT/reproduction/data (no training,
+                                      no analysis), e.g. after editing the hand-written discussion
             """;
 
     private Reproduce() {}
@@ -78,6 +80,7 @@ public final class Reproduce {
         Path script = Path.of("src/main/python/reproduction_figures.py");
         Path discussion = null;
         boolean bundled = true;
+        boolean reportOnly = false;
         Integer samples = null;
         Integer epochs = null;
         Integer limit = null;
@@ -92,6 +95,10 @@ public final class Reproduce {
             }
             if (a.equals("--no-bundled")) {
                 bundled = false;
+                continue;
+            }
+            if (a.equals("--report-only")) {
+                reportOnly = true;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -145,7 +152,11 @@ public final class Reproduce {
         Path figures = out.resolve("reproduction");
         Path data = figures.resolve("data");
         Files.createDirectories(data);
-        String command = "./mvnw -q compile exec:exec@reproduce -Dreproduce.args=\"" + String.join(" ", args) + "\"";
+        String command = "./mvnw -q compile exec:exec@reproduce -Dreproduce.args=\""
+                + String.join(" ", Arrays.stream(args).filter(a -> !a.equals("--report-only")).toList()) + "\"";
+        if (reportOnly) {
+            return reportOnly(out, figures, data, python, script, discussion, command);
+        }
         log("reproduction, grid " + grid.name() + ": " + grid.describe() + "; depths " + grid.depths() + ", skips on and off; "
                 + grid.samples() + " test images analysed per model");
 
@@ -192,18 +203,50 @@ public final class Reproduce {
         DepthFit noSkipFit = fit(summaries, false);
         summaryJson.put("fit_skip", Json.record(skipFit));
         summaryJson.put("fit_noskip", Json.record(noSkipFit));
+        summaryJson.put("machine", TorchExport.machine() + ", DJL 0.36 / PyTorch CPU");
+        double minutes = (System.nanoTime() - start) / 60e9;
+        summaryJson.put("minutes", minutes);
         Json.write(data.resolve("summary.json"), summaryJson, true);
 
         figures(python, script, data, figures);
 
-        Path discussionFile = discussion != null ? discussion : figures.resolve("discussion.md");
-        String discussionText = Files.isRegularFile(discussionFile) ? Files.readString(discussionFile, StandardCharsets.UTF_8) : null;
-        double minutes = (System.nanoTime() - start) / 60e9;
         Report report = new Report(grid, summaries, reference, skipFit, noSkipFit, command, TorchExport.machine() + ", DJL 0.36 / PyTorch CPU",
-                minutes, discussionText);
+                minutes, discussion(discussion, figures));
         Path md = out.resolve("REPRODUCTION.md");
         report.write(md);
         log(String.format(Locale.ROOT, "wrote %s (%.1f min)", md, minutes));
+        return md;
+    }
+
+    private static String discussion(Path given, Path figures) throws IOException {
+        Path file = given != null ? given : figures.resolve("discussion.md");
+        return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8) : null;
+    }
+
+    /** Rewrites the figures and the markdown from the JSON of an earlier run. */
+    @SuppressWarnings("unchecked")
+    private static Path reportOnly(Path out, Path figures, Path data, String python, Path script, Path discussion, String command)
+            throws IOException, InterruptedException, FiguresException {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper()
+                .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+                .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        Map<String, Object> summary = mapper.readValue(data.resolve("summary.json").toFile(), Map.class);
+        Grid grid = mapper.convertValue(summary.get("grid"), Grid.class);
+        List<Summary> summaries = new ArrayList<>();
+        for (Object entry : (List<Object>) summary.get("models")) {
+            Map<String, Object> m = new LinkedHashMap<>((Map<String, Object>) entry);
+            m.replaceAll((key, value) -> value == null ? Double.NaN : value);
+            summaries.add(mapper.convertValue(m, Summary.class));
+        }
+        DepthFit skipFit = mapper.convertValue(summary.get("fit_skip"), DepthFit.class);
+        DepthFit noSkipFit = mapper.convertValue(summary.get("fit_noskip"), DepthFit.class);
+        figures(python, script, data, figures);
+        Report report = new Report(grid, Report.sorted(summaries), (Map<String, Object>) summary.get("reference"), skipFit, noSkipFit,
+                command, String.valueOf(summary.get("machine")), ((Number) summary.getOrDefault("minutes", Double.NaN)).doubleValue(),
+                discussion(discussion, figures));
+        Path md = out.resolve("REPRODUCTION.md");
+        report.write(md);
+        log("rewrote " + md + " from " + data);
         return md;
     }
 
