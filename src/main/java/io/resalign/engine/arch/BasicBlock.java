@@ -17,6 +17,9 @@ import io.resalign.engine.nn.Conv;
  * and cost about one forward pass per tangent.
  */
 final class BasicBlock implements ResidualBlock {
+    /** Images (samples x tangents) one convolution call takes at most in the Jacobian products. */
+    static final long CHUNK_IMAGES = 40;
+
     private final String name;
     private final String stage;
     private final Conv conv1;
@@ -117,20 +120,48 @@ final class BasicBlock implements ResidualBlock {
 
         @Override
         public NDArray apply(NDArray v) {
-            long b = v.getShape().get(0);
-            long r = v.getShape().get(1);
-            NDArray z = conv1.forward(v.reshape(new Shape(b * r).addAll(in))).mul(bn1.scale());
-            z = z.reshape(new Shape(b, r).addAll(out)).mul(mask).reshape(new Shape(b * r).addAll(out));
-            return conv2.forward(z).mul(bn2.scale()).reshape(b, r, outSize);
+            return bySampleChunks(v, this::applyChunk);
         }
 
         @Override
         public NDArray applyTranspose(NDArray u) {
+            return bySampleChunks(u, this::applyTransposeChunk);
+        }
+
+        /**
+         * Runs the products a few samples at a time: convolutions over more than about
+         * {@link #CHUNK_IMAGES} images at once were slower per image (W-conv: 6.4 s per sample at
+         * batch 8, 2.4 s at batch 2; DJL-FACTS measured the same for chunks of 20 vs 160 tangents).
+         */
+        private NDArray bySampleChunks(NDArray x, java.util.function.BiFunction<NDArray, NDArray, NDArray> product) {
+            long b = x.getShape().get(0);
+            long r = x.getShape().get(1);
+            long step = Math.max(1, CHUNK_IMAGES / Math.max(1, r));
+            if (step >= b) {
+                return product.apply(x, mask);
+            }
+            ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+            for (long s = 0; s < b; s += step) {
+                String rows = s + ":" + Math.min(b, s + step);
+                parts.add(product.apply(x.get(rows), mask.get(rows)));
+            }
+            return ai.djl.ndarray.NDArrays.concat(parts, 0);
+        }
+
+        private NDArray applyChunk(NDArray v, NDArray m) {
+            long b = v.getShape().get(0);
+            long r = v.getShape().get(1);
+            NDArray z = conv1.forward(v.reshape(new Shape(b * r).addAll(in))).mul(bn1.scale());
+            z = z.reshape(new Shape(b, r).addAll(out)).mul(m).reshape(new Shape(b * r).addAll(out));
+            return conv2.forward(z).mul(bn2.scale()).reshape(b, r, outSize);
+        }
+
+        private NDArray applyTransposeChunk(NDArray u, NDArray m) {
             long b = u.getShape().get(0);
             long r = u.getShape().get(1);
             NDArray z = u.reshape(new Shape(b * r).addAll(out)).mul(bn2.scale());
             z = conv2.adjoint(z, out.get(1), out.get(2));
-            z = z.reshape(new Shape(b, r).addAll(out)).mul(mask).reshape(new Shape(b * r).addAll(out)).mul(bn1.scale());
+            z = z.reshape(new Shape(b, r).addAll(out)).mul(m).reshape(new Shape(b * r).addAll(out)).mul(bn1.scale());
             return conv1.adjoint(z, in.get(1), in.get(2)).reshape(b, r, inSize);
         }
     }
