@@ -144,7 +144,8 @@ final class Dense {
         }
     }
 
-    static Pca pca(double[][] points, int p) {
+    /** The mean of the points. */
+    private static double[] centroid(double[][] points) {
         int n = points.length;
         int d = points[0].length;
         double[] mean = new double[d];
@@ -153,6 +154,13 @@ final class Dense {
                 mean[i] += x[i] / n;
             }
         }
+        return mean;
+    }
+
+    static Pca pca(double[][] points, int p) {
+        int n = points.length;
+        int d = points[0].length;
+        double[] mean = centroid(points);
         double[][] cov = new double[d][d];
         for (double[] x : points) {
             for (int i = 0; i < d; i++) {
@@ -184,12 +192,7 @@ final class Dense {
     static double firstComponentFraction(double[][] points) {
         int n = points.length;
         int d = points[0].length;
-        double[] mean = new double[d];
-        for (double[] x : points) {
-            for (int i = 0; i < d; i++) {
-                mean[i] += x[i] / n;
-            }
-        }
+        double[] mean = centroid(points);
         double[][] gram = new double[n][n];
         for (int a = 0; a < n; a++) {
             for (int b = a; b < n; b++) {
