@@ -87,10 +87,11 @@ def trajectories(models, depths, out):
     save(fig, out, "ra1_trajectories.png")
 
 
-def boxes(ax, models, key, title, log=False, ref=None, ref_label=None):
+def boxes(ax, models, key, title, log=False, ref=None, ref_label=None, values=None, ref_colour="gray", ref_fontsize=7):
+    """One box per model of the finite values of `key` (per sample, unless `values(model)` says otherwise)."""
     data, labels, colours = [], [], []
     for m in models:
-        v = arr(m["per_sample"][key])
+        v = values(m) if values is not None else arr(m["per_sample"][key])
         data.append(v[np.isfinite(v)])
         labels.append(label(m))
         colours.append(SKIP_COLOUR if m["skip"] else NOSKIP_COLOUR)
@@ -104,9 +105,9 @@ def boxes(ax, models, key, title, log=False, ref=None, ref_label=None):
     if log:
         ax.set_yscale("log")
     if ref is not None:
-        ax.axhline(ref, color="gray", ls="--", lw=1)
+        ax.axhline(ref, color=ref_colour, ls="--", lw=1)
         if ref_label:
-            ax.text(0.5, ref, " " + ref_label, color="gray", fontsize=7, va="bottom")
+            ax.text(0.5, ref, " " + ref_label, color=ref_colour, fontsize=ref_fontsize, va="bottom")
     ax.tick_params(axis="y", labelsize=8)
 
 
@@ -241,22 +242,9 @@ def ra3_ranks(models, classes, out):
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
     for ax, key, title in [(axes[0], "effective_rank_full", "effective rank (full spectrum, tau 1e-2)"),
                            (axes[1], "stable_rank_full", "stable rank ||J||_F^2 / sigma_1^2")]:
-        data, labels, colours = [], [], []
-        for m in models:
-            v = np.concatenate([arr(b[key]) for b in m["per_block"]])
-            data.append(v[np.isfinite(v)])
-            labels.append(label(m))
-            colours.append(SKIP_COLOUR if m["skip"] else NOSKIP_COLOUR)
-        parts = ax.boxplot(data, showfliers=False, patch_artist=True, widths=0.6)
-        for patch, c in zip(parts["boxes"], colours):
-            patch.set_facecolor(c)
-            patch.set_alpha(0.45)
-        ax.set_xticks(range(1, len(labels) + 1))
-        ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
-        ax.axhline(classes, color="black", ls="--", lw=1)
-        ax.text(0.5, classes, " C", fontsize=8, va="bottom")
-        ax.set_title(title + " over blocks x samples", fontsize=10)
-        ax.set_yscale("log")
+        boxes(ax, models, key, title + " over blocks x samples", log=True, ref=classes, ref_label="C",
+              values=lambda m, key=key: np.concatenate([arr(b[key]) for b in m["per_block"]]),
+              ref_colour="black", ref_fontsize=8)
     fig.suptitle("RA3: ranks of the Residual Jacobians (blue: skips, red: no skips)", fontsize=11)
     fig.tight_layout()
     save(fig, out, "ra3_ranks.png")
