@@ -160,9 +160,9 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             metrics.pending(mv, 1);
             batch.ifPresent(b -> analyse(mv, b));
         }
-        // Kept only when samples still wait: most records complete a batch or are skipped and never
-        // reach the store. Writing after the analysis is safe, because offsets are committed (and, under
-        // exactly_once_v2, the transaction ends) only between two calls of process.
+        // Kept only when samples of it still wait: a record that completed a batch, or whose samples
+        // were all skipped, never reaches the store. Writing after the analysis is safe, because offsets
+        // are committed (and, under exactly_once_v2, the transaction ends) only between two calls of process.
         if (keepable && !origin.isDone()) {
             pendingStore.put(origin.storeKey(), origin.toBytes());
             stored.add(origin);
