@@ -20,58 +20,13 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * the task took the records). The store's changelog is what lets a restarted or migrated task
  * analyse the samples that its predecessor accepted but had not analysed (docs/kafka.md,
  * "Delivery guarantees"). Samples skipped by the rate limit are never pending.
+ *
+ * <p>{@code pending} is mutable (the processor marks samples done as their batches go), so the
+ * processor tells records apart by identity, never by {@code equals}.
  */
-final class PendingRecord {
+record PendingRecord(byte[] key, byte[] value, Headers headers, String topic, int partition, long offset, long timestamp,
+        BitSet pending) {
     private static final byte TAG = 'P';
-
-    private final byte[] key;
-    private final byte[] value;
-    private final Headers headers;
-    private final String topic;
-    private final int partition;
-    private final long offset;
-    private final long timestamp;
-    private final BitSet pending;
-
-    PendingRecord(byte[] key, byte[] value, Headers headers, String topic, int partition, long offset, long timestamp,
-            BitSet pending) {
-        this.key = key;
-        this.value = value;
-        this.headers = headers;
-        this.topic = topic;
-        this.partition = partition;
-        this.offset = offset;
-        this.timestamp = timestamp;
-        this.pending = pending;
-    }
-
-    byte[] key() {
-        return key;
-    }
-
-    byte[] value() {
-        return value;
-    }
-
-    Headers headers() {
-        return headers;
-    }
-
-    String topic() {
-        return topic;
-    }
-
-    int partition() {
-        return partition;
-    }
-
-    long offset() {
-        return offset;
-    }
-
-    long timestamp() {
-        return timestamp;
-    }
 
     /** Returns whether sample {@code index} of the record still waits for analysis. */
     boolean isPending(int index) {
