@@ -145,9 +145,11 @@ public interface ResalignConfig {
         @WithDefault("demo-mlp")
         String model();
 
-        /** Directory of model directories, each with a {@code manifest.json}. */
-        @WithDefault("models")
-        Path modelsDir();
+        /**
+         * Directory of model directories to find the demo model in; unset (the default), the
+         * service's own {@code resalign.models-dir}, so the demo feeds a model the service loaded.
+         */
+        Optional<Path> modelsDir();
 
         /**
          * Drift schedule: comma-separated phases {@code TRANSFORM[+TRANSFORM...]*COUNT}, transforms

@@ -87,7 +87,7 @@ public class DemoTraffic {
         }
         DemoStream stream;
         try {
-            DemoModel model = DemoModel.find(demo.modelsDir(), demo.model());
+            DemoModel model = DemoModel.find(demo.modelsDir().orElse(config.modelsDir()), demo.model());
             DemoDataset dataset = DemoDataset.load(demo.data(), demo.labels(), model.directory(), model.sampleLength());
             LOG.infof("Demo traffic: %s", dataset.description());
             stream = new DemoStream(Topics.INFERENCE_SAMPLES, model.name(), model.version(), model.sampleShape(), dataset,
@@ -99,7 +99,7 @@ public class DemoTraffic {
             if (demo.enabled() == DemoMode.TRUE) {
                 throw new IllegalStateException("resalign.demo.enabled=true but the demo cannot start: " + e.getMessage(), e);
             }
-            LOG.warnf("Demo traffic off: %s (set resalign.demo.models-dir / resalign.demo.data, or resalign.demo.enabled=false)",
+            LOG.warnf("Demo traffic off: %s (set resalign.models-dir or resalign.demo.models-dir / resalign.demo.data, or resalign.demo.enabled=false)",
                     e.getMessage());
             return;
         }

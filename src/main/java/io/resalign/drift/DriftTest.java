@@ -5,6 +5,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
  * Tests closed windows of one model version against its reference profile.
@@ -19,6 +21,12 @@ import java.util.Map;
  * reference, settings and window size always give the same threshold.
  */
 public final class DriftTest {
+    /** One daemon thread: calibrations are rare (one per reference) and must not hold the JVM open. */
+    private static final Executor CALIBRATION = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "resalign-calibration");
+        t.setDaemon(true);
+        return t;
+    });
     private final ModelVersion modelVersion;
     private final ReferenceProfile reference;
     private final DriftSettings settings;
@@ -53,6 +61,16 @@ public final class DriftTest {
     /** Returns the settings. */
     public DriftSettings settings() {
         return settings;
+    }
+
+    /**
+     * Starts the calibration for windows of {@code windowCount} samples on a background thread and
+     * returns at once. The result is the same as when the caller calibrates (it depends on the
+     * reference, the settings and the window size only); a caller that needs it before it is done
+     * waits for it instead of computing it again.
+     */
+    public void calibrateAhead(int windowCount) {
+        CALIBRATION.execute(() -> calibration.replicates(windowCount));
     }
 
     /** Returns the calibrated threshold for windows of {@code windowCount} samples. */

@@ -15,18 +15,13 @@ import java.util.OptionalLong;
  * <p>Pure logic: the caller passes the wall-clock time to every call (the topology's punctuator in
  * production, a counter in tests). Not thread-safe; one batcher per model version per stream task.
  *
- * <p><b>Restart.</b> Nothing here is persisted, because all of it can be rebuilt. A restart loses
- * (1) the pending records, at most {@code maxSize - 1} of them and none older than
- * {@code maxWaitMillis}; (2) the token bucket's level, which restarts full (at most one extra
- * second's burst); (3) the {@code accepted} and {@code skipped} counts, which are exported as
- * counters, and Prometheus's {@code rate()} and {@code increase()} treat a reset as a restart.
- * Pending records are covered by at-least-once delivery only if the caller empties the batcher
- * ({@link #drain()}) before the input offsets are committed, e.g. from a state store's
- * {@code flush()} (Kafka Streams flushes stores before it commits): then every record still pending
- * at a crash lies after the last committed offset and is delivered again to the task's next owner.
- * The price is that of at-least-once itself: records analysed after the last commit are analysed
- * again and counted twice in their window, and a re-delivered record may be admitted where it was
- * skipped (or the reverse), which a sampling limit tolerates.
+ * <p><b>Restart.</b> Nothing here is persisted; the caller keeps what must survive. The stream
+ * processor keeps every pending record in a state store with a changelog and, after a restart,
+ * hands them back through {@link #readmit}, which bypasses the rate limit because those records
+ * were admitted once already (docs/kafka.md, "Delivery guarantees"). A restart resets (1) the
+ * token bucket's level, which restarts full (at most one extra second's burst), and (2) the
+ * {@code accepted} and {@code skipped} counts, which are exported as counters, and Prometheus's
+ * {@code rate()} and {@code increase()} treat a reset as a restart.
  */
 public final class MicroBatcher {
     private final int maxSize;
@@ -67,11 +62,25 @@ public final class MicroBatcher {
             return Optional.empty();
         }
         accepted++;
+        return enqueue(record, nowMillis);
+    }
+
+    private Optional<List<SampleRecord>> enqueue(SampleRecord record, long nowMillis) {
         if (pending.isEmpty()) {
             oldestMillis = nowMillis;
         }
         pending.add(record);
         return pending.size() >= maxSize ? drain() : Optional.empty();
+    }
+
+    /**
+     * Takes back a record that was admitted before a restart and had not been analysed: no token
+     * is taken and it counts neither as accepted nor as skipped (it was counted when first admitted).
+     *
+     * @return the full batch when this record completes one, else empty
+     */
+    public Optional<List<SampleRecord>> readmit(SampleRecord record, long nowMillis) {
+        return enqueue(record, nowMillis);
     }
 
     /** Returns the pending batch when its oldest record has waited at least the max wait at {@code nowMillis}. */

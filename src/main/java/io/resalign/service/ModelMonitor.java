@@ -1,10 +1,9 @@
 package io.resalign.service;
 
 import io.resalign.drift.CompactEncoding;
-
+import io.resalign.drift.DriftMonitor;
 import io.resalign.drift.DriftReport;
 import io.resalign.drift.DriftSettings;
-import io.resalign.drift.DriftTest;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureShift;
 import io.resalign.drift.FeatureSummary;
@@ -33,6 +32,10 @@ import java.util.OptionalInt;
  * again; both restart the open windows. Samples are numbered from 0 in the order the monitor takes
  * them (reference included); a report names its window by these ordinals and by event time.
  *
+ * <p>The reference/window/test lifecycle (reference offer, test of each closed window, pin, reset)
+ * is the drift package's {@link DriftMonitor}; this class keeps the serialisable windows with
+ * sample ordinals and output counts, and adds reports, gauges and the state encoding.
+ *
  * <p>The state ({@link #toBytes()}) is the value of a Kafka state store: the drift package's
  * reference and window codecs, plus the sample ordinal, the output counts per pane, the last
  * closed window (for a pin), the latest report and two counters. The drift test itself is not
@@ -46,14 +49,12 @@ public final class ModelMonitor {
     private final FeatureSchema schema;
     private final DriftSettings settings;
     private final String engineDevice;
-    private final ReferenceState reference;
     private final SampleWindows windows;
+    private final DriftMonitor drift;
     private long samplesSeen;
     private long windowsTested;
     private long alarms;
-    private WindowAggregate lastWindow;
     private AlignmentReport latest;
-    private DriftTest test;
 
     /**
      * Creates a monitor that starts by collecting its reference.
@@ -65,17 +66,17 @@ public final class ModelMonitor {
      */
     public ModelMonitor(ModelVersion modelVersion, FeatureSchema schema, DriftSettings settings, String engineDevice) {
         this(modelVersion, schema, settings, engineDevice, new ReferenceState(schema, settings.referenceSize()),
-                new SampleWindows(schema, settings.windowSize(), settings.windowAdvance()));
+                new SampleWindows(schema, settings.windowSize(), settings.windowAdvance()), null);
     }
 
     private ModelMonitor(ModelVersion modelVersion, FeatureSchema schema, DriftSettings settings, String engineDevice,
-            ReferenceState reference, SampleWindows windows) {
+            ReferenceState reference, SampleWindows windows, WindowAggregate lastWindow) {
         this.modelVersion = modelVersion;
         this.schema = schema;
         this.settings = settings;
         this.engineDevice = engineDevice;
-        this.reference = reference;
         this.windows = windows;
+        this.drift = new DriftMonitor(modelVersion, settings, reference, lastWindow, windows::clear);
     }
 
     /** Takes the metrics of one record's sample, with its served prediction and label; returns the report of the window it closes. */
@@ -105,18 +106,17 @@ public final class ModelMonitor {
     public Optional<AlignmentReport> accept(SampleMetrics metrics, long timestamp, OptionalInt servedClass, OptionalInt label) {
         FeatureVector features = FeatureVector.of(metrics, schema);
         long ordinal = samplesSeen++;
-        if (reference.offer(features, timestamp)) {
+        if (drift.offerReference(features, timestamp)) {
             return Optional.empty();
         }
         Optional<SampleWindows.Closed> closed = windows.add(features, timestamp, ordinal, metrics.predicted(), servedClass, label);
         if (closed.isEmpty()) {
             return Optional.empty();
         }
-        lastWindow = closed.get().samples();
-        DriftReport drift = test().test(lastWindow);
+        DriftReport tested = drift.test(closed.get().samples());
         windowsTested++;
-        alarms += drift.decision();
-        latest = report(closed.get(), drift);
+        alarms += tested.decision();
+        latest = report(closed.get(), tested);
         return Optional.of(latest);
     }
 
@@ -132,7 +132,7 @@ public final class ModelMonitor {
         return out;
     }
 
-    private AlignmentReport report(SampleWindows.Closed closed, DriftReport drift) {
+    private AlignmentReport report(SampleWindows.Closed closed, DriftReport result) {
         WindowAggregate w = closed.samples();
         List<AlignmentReport.FeatureStatistics> features = new ArrayList<>(schema.size());
         for (int f = 0; f < schema.size(); f++) {
@@ -141,17 +141,17 @@ public final class ModelMonitor {
                     AlignmentReport.finite(s.mean()), AlignmentReport.finite(s.p50()), AlignmentReport.finite(s.p90()),
                     AlignmentReport.finite(s.p99())));
         }
-        ReferenceProfile profile = test.reference();
+        ReferenceProfile profile = drift.reference().profile().orElseThrow();
         AlignmentReport.Reference ref = new AlignmentReport.Reference(lower(profile.source().name()), profile.createdAt(),
                 profile.sampleCount(), profile.ageSeconds(w.lastTimestamp()));
-        List<AlignmentReport.BlockScore> blocks = drift.blocks().stream().limit(AlignmentReport.Drift.TOP)
+        List<AlignmentReport.BlockScore> blocks = result.blocks().stream().limit(AlignmentReport.Drift.TOP)
                 .map(b -> new AlignmentReport.BlockScore(b.block(), AlignmentReport.finite(b.score()), b.topFeature()))
                 .toList();
-        List<AlignmentReport.FeatureScore> top = drift.features().stream().limit(AlignmentReport.Drift.TOP)
+        List<AlignmentReport.FeatureScore> top = result.features().stream().limit(AlignmentReport.Drift.TOP)
                 .map(ModelMonitor::score).toList();
-        AlignmentReport.Drift decision = new AlignmentReport.Drift(AlignmentReport.finite(drift.statistic()),
-                AlignmentReport.finite(drift.threshold()), drift.pValue(), drift.decision(), drift.falseAlarmRate(),
-                lower(drift.combiner().name()), drift.testedFeatures(), blocks, top);
+        AlignmentReport.Drift decision = new AlignmentReport.Drift(AlignmentReport.finite(result.statistic()),
+                AlignmentReport.finite(result.threshold()), result.pValue(), result.decision(), result.falseAlarmRate(),
+                lower(result.combiner().name()), result.testedFeatures(), blocks, top);
         AlignmentReport.Window window = new AlignmentReport.Window(w.firstTimestamp(), w.lastTimestamp(), closed.firstSample(),
                 closed.lastSample(), w.count(), windows.size(), windows.advance());
         return new AlignmentReport(AlignmentReport.SCHEMA_VERSION, modelVersion.model(), modelVersion.version(), window, features,
@@ -168,33 +168,14 @@ public final class ModelMonitor {
         return name.toLowerCase(Locale.ROOT);
     }
 
-    private DriftTest test() {
-        if (test == null) {
-            test = new DriftTest(modelVersion, reference.profile().orElseThrow(), settings);
-        }
-        return test;
-    }
-
     /** Makes the last closed window the reference, created at {@code nowMillis}; false when no window has closed since the last change. */
     public boolean pinLastWindow(long nowMillis) {
-        if (lastWindow == null) {
-            return false;
-        }
-        reference.pin(lastWindow, nowMillis);
-        restartWindows();
-        return true;
+        return drift.pinLastWindow(nowMillis);
     }
 
     /** Drops the reference: the next {@code referenceSize} samples build a new one, and nothing is tested meanwhile. */
     public void resetReference() {
-        reference.reset();
-        restartWindows();
-    }
-
-    private void restartWindows() {
-        test = null;
-        lastWindow = null;
-        windows.clear();
+        drift.resetReference();
     }
 
     /** Returns the model version monitored. */
@@ -209,12 +190,12 @@ public final class ModelMonitor {
 
     /** Returns the reference profile once collected or pinned. */
     public Optional<ReferenceProfile> referenceProfile() {
-        return reference.profile();
+        return drift.reference().profile();
     }
 
     /** Returns whether the reference is still being collected. */
     public boolean isCollectingReference() {
-        return reference.isCollecting();
+        return drift.reference().isCollecting();
     }
 
     /** Returns the latest report, if a window has been tested. */
@@ -244,9 +225,9 @@ public final class ModelMonitor {
             threshold = latest.drift().threshold() == null ? Double.NaN : latest.drift().threshold();
             decision = latest.drift().alarm();
         }
-        double age = reference.profile().map(p -> p.ageSeconds(nowMillis)).orElse(Double.NaN);
+        double age = drift.reference().profile().map(p -> p.ageSeconds(nowMillis)).orElse(Double.NaN);
         return new MonitorGauges(modelVersion.model(), modelVersion.version(), means, statistic, threshold, decision, age,
-                reference.isCollecting(), reference.collectedCount(), samplesSeen, windowsTested, alarms);
+                drift.reference().isCollecting(), drift.reference().collectedCount(), samplesSeen, windowsTested, alarms);
     }
 
     /** Returns the compact binary form, the value of the monitor state store. */
@@ -257,11 +238,12 @@ public final class ModelMonitor {
             out.writeLong(samplesSeen);
             out.writeLong(windowsTested);
             out.writeLong(alarms);
-            CompactEncoding.writeBlock(out, reference.toBytes());
+            CompactEncoding.writeBlock(out, drift.reference().toBytes());
             windows.write(out);
-            out.writeBoolean(lastWindow != null);
-            if (lastWindow != null) {
-                CompactEncoding.writeBlock(out, lastWindow.toBytes());
+            Optional<WindowAggregate> lastWindow = drift.lastWindow();
+            out.writeBoolean(lastWindow.isPresent());
+            if (lastWindow.isPresent()) {
+                CompactEncoding.writeBlock(out, lastWindow.get().toBytes());
             }
             out.writeBoolean(latest != null);
             if (latest != null) {
@@ -297,11 +279,10 @@ public final class ModelMonitor {
             AlignmentReport report = in.readBoolean()
                     ? AlignmentReport.fromJson(new String(CompactEncoding.readBlock(in), StandardCharsets.UTF_8))
                     : null;
-            ModelMonitor monitor = new ModelMonitor(mv, schema, settings, engineDevice, reference, windows);
+            ModelMonitor monitor = new ModelMonitor(mv, schema, settings, engineDevice, reference, windows, last);
             monitor.samplesSeen = seen;
             monitor.windowsTested = tested;
             monitor.alarms = flagged;
-            monitor.lastWindow = last;
             monitor.latest = report;
             return monitor;
         });

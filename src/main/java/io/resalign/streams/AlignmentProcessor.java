@@ -16,6 +16,7 @@ import io.resalign.streams.record.SampleDecoder;
 import io.resalign.streams.record.SampleRecord;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -28,6 +29,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
@@ -47,6 +49,13 @@ import org.jboss.logging.Logger;
  * <p>A batch that fails in the engine or the monitor costs only its records: they go to the
  * dead-letter topic with reason {@code internal_error}, the failure is counted, and the stream
  * thread goes on with a monitor read back from the store (the failed batch left no trace there).
+ *
+ * <p>Samples waiting for their batch are not lost when the task closes or dies: every record with
+ * pending samples is kept in a second store ({@link TopologyProducer#PENDING_STORE}, a
+ * {@link PendingRecord} per record, with a changelog) until all of its samples are analysed or
+ * dead-lettered. A task that starts (after a restart or a migration) reads that store in
+ * {@code init} and re-enqueues its records, in the order they came, before it takes any new
+ * record (docs/kafka.md, "Delivery guarantees").
  */
 final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte[]> {
     private static final Logger LOG = Logger.getLogger(AlignmentProcessor.class);
@@ -66,8 +75,8 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         }
     }
 
-    /** Where a sample came from, to dead-letter its record when its batch fails. */
-    private record Origin(byte[] key, byte[] value, Headers headers, String topic, int partition, long offset, long timestamp) {}
+    /** Where a sample came from: its record (to dead-letter it, to keep it pending) and its index there. */
+    private record Slot(PendingRecord record, int index) {}
 
     private final ModelRegistry registry;
     private final SampleDecoder decoder;
@@ -76,9 +85,14 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     private final Settings settings;
     private final Map<ModelVersion, MicroBatcher> batchers = new HashMap<>();
     private final Map<ModelVersion, ModelMonitor> monitors = new HashMap<>();
-    private final Map<SampleRecord, Origin> origins = new IdentityHashMap<>();
+    private final Map<SampleRecord, Slot> slots = new IdentityHashMap<>();
+    /** The pending records that are kept in the pending store, by identity. */
+    private final Set<PendingRecord> stored = Collections.newSetFromMap(new IdentityHashMap<>());
     private ProcessorContext<Object, byte[]> context;
     private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<byte[], byte[]> pendingStore;
+    /** Records read from the pending store in {@code init}, re-enqueued on the first record or punctuation. */
+    private List<byte[]> toResume;
     private MonitorBoard.Inbox inbox;
 
     AlignmentProcessor(ModelRegistry registry, SampleDecoder decoder, ResalignMetrics metrics, MonitorBoard board, Settings settings) {
@@ -93,18 +107,35 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     public void init(ProcessorContext<Object, byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(TopologyProducer.MONITOR_STORE);
+        this.pendingStore = context.getStateStore(TopologyProducer.PENDING_STORE);
+        // Read now (the store is restored before init), enqueue later: analysing a full batch
+        // forwards reports and dead letters, which init may not do.
+        this.toResume = new ArrayList<>();
+        try (KeyValueIterator<byte[], byte[]> all = pendingStore.all()) {
+            all.forEachRemaining(kv -> toResume.add(kv.value));
+        }
         this.inbox = board.open();
         context.schedule(settings.punctuation(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        metrics.recordIn();
+        resumePending();
         RecordMetadata meta = context.recordMetadata().orElse(null);
         String topic = meta == null ? Topics.INFERENCE_SAMPLES : meta.topic();
         int partition = meta == null ? -1 : meta.partition();
         long offset = meta == null ? -1 : meta.offset();
-        Origin origin = new Origin(record.key(), record.value(), record.headers(), topic, partition, offset, record.timestamp());
+        // Without metadata (never for a record from the source node) there is no key to keep it under.
+        boolean keepable = partition >= 0 && offset >= 0;
+        if (keepable && stored.stream().anyMatch(p -> p.partition() == partition && p.offset() == offset)) {
+            // At-least-once after a crash: the record came again, but its samples are pending already
+            // (the store's changelog ran ahead of the committed offset). Taking it twice would count it twice.
+            LOG.debugf("Record %s-%d@%d is pending already; not taken again", topic, partition, offset);
+            return;
+        }
+        metrics.recordIn();
+        PendingRecord origin = new PendingRecord(record.key(), record.value(), record.headers(), topic, partition, offset,
+                record.timestamp(), new BitSet());
         Decoded decoded = decoder.decode(topic, partition, offset, record.timestamp(), record.headers(), record.value());
         if (decoded instanceof Decoded.Rejection rejection) {
             metrics.rejected(rejection.reason());
@@ -114,23 +145,89 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         List<SampleRecord> samples = decoded.samples();
         ModelVersion mv = new ModelVersion(samples.get(0).model(), samples.get(0).version());
         metrics.samplesIn(mv, samples.size());
-        MicroBatcher batcher = batchers.computeIfAbsent(mv,
-                k -> new MicroBatcher(settings.batchSize(), settings.maxWaitMillis(), settings.rateLimit()));
+        MicroBatcher batcher = batcher(mv);
         long now = context.currentSystemTimeMs();
-        for (SampleRecord sample : samples) {
+        for (int i = 0; i < samples.size(); i++) {
+            SampleRecord sample = samples.get(i);
             long skippedBefore = batcher.skipped();
             var batch = batcher.add(sample, now);
             if (batcher.skipped() > skippedBefore) {
                 metrics.skipped(mv);
                 continue;
             }
-            origins.put(sample, origin);
+            origin.markPending(i);
+            slots.put(sample, new Slot(origin, i));
             metrics.pending(mv, 1);
             batch.ifPresent(b -> analyse(mv, b));
+        }
+        // Kept only when samples of it still wait: a record that completed a batch, or whose samples
+        // were all skipped, never reaches the store. Writing after the analysis is safe, because offsets
+        // are committed (and, under exactly_once_v2, the transaction ends) only between two calls of process.
+        if (keepable && !origin.isDone()) {
+            pendingStore.put(origin.storeKey(), origin.toBytes());
+            stored.add(origin);
+        }
+    }
+
+    private MicroBatcher batcher(ModelVersion mv) {
+        return batchers.computeIfAbsent(mv,
+                k -> new MicroBatcher(settings.batchSize(), settings.maxWaitMillis(), settings.rateLimit()));
+    }
+
+    /**
+     * Re-enqueues the records a previous owner of the task left pending (read in {@code init}), once,
+     * before the first new record: their samples were admitted already, so the rate limit does not
+     * apply again, and a record the decoder now refuses (its model version no longer loaded) goes to
+     * the dead-letter topic.
+     */
+    private void resumePending() {
+        if (toResume == null) {
+            return;
+        }
+        List<byte[]> values = toResume;
+        toResume = null;
+        long now = context.currentSystemTimeMs();
+        int resumed = 0;
+        for (byte[] value : values) {
+            PendingRecord p;
+            try {
+                p = PendingRecord.fromBytes(value);
+            } catch (IllegalArgumentException e) {
+                LOG.errorf("A value of store %s is not a pending record (%s); it is dropped", TopologyProducer.PENDING_STORE,
+                        e.getMessage());
+                continue; // its key is unknown without a readable value; the changelog keeps it until compaction
+            }
+            Decoded decoded = decoder.decode(p.topic(), p.partition(), p.offset(), p.timestamp(), p.headers(), p.value());
+            if (decoded instanceof Decoded.Rejection rejection) {
+                metrics.rejected(rejection.reason());
+                deadLetter(p, rejection);
+                pendingStore.delete(p.storeKey());
+                continue;
+            }
+            List<SampleRecord> samples = decoded.samples();
+            ModelVersion mv = new ModelVersion(samples.get(0).model(), samples.get(0).version());
+            if (p.isDone()) {
+                pendingStore.delete(p.storeKey());
+                continue;
+            }
+            MicroBatcher batcher = batcher(mv);
+            stored.add(p);
+            for (int i = 0; i < samples.size(); i++) {
+                if (p.isPending(i)) {
+                    slots.put(samples.get(i), new Slot(p, i));
+                    metrics.pending(mv, 1);
+                    resumed++;
+                    batcher.readmit(samples.get(i), now).ifPresent(b -> analyse(mv, b));
+                }
+            }
+        }
+        if (resumed > 0) {
+            LOG.infof("Resumed %d pending samples of %d records from store %s", resumed, values.size(), TopologyProducer.PENDING_STORE);
         }
     }
 
     private void punctuate(long now) {
+        resumePending();
         inbox.drain((mv, command) -> command(mv, command, now));
         for (var entry : List.copyOf(batchers.entrySet())) {
             entry.getValue().poll(now).ifPresent(b -> analyse(entry.getKey(), b));
@@ -155,14 +252,16 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     private void analyse(ModelVersion mv, List<SampleRecord> batch) {
         metrics.pending(mv, -batch.size());
         // the records of the batch in input order, each once (a record may carry several samples)
-        List<Origin> sources = new ArrayList<>();
-        Set<Origin> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<PendingRecord> sources = new ArrayList<>();
+        Set<PendingRecord> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (SampleRecord r : batch) {
-            Origin o = origins.remove(r);
-            if (seen.add(o)) {
-                sources.add(o);
+            Slot s = slots.remove(r);
+            s.record().markDone(s.index());
+            if (seen.add(s.record())) {
+                sources.add(s.record());
             }
         }
+        keepPending(sources); // analysed or dead-lettered below: in both cases no longer pending
         long start = System.nanoTime();
         List<AlignmentReport> reports;
         ModelMonitor monitor;
@@ -190,6 +289,21 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         publish(monitor, context.currentSystemTimeMs());
     }
 
+    /** Writes the pending state of kept records back to the pending store, deleting those with nothing left pending. */
+    private void keepPending(List<PendingRecord> records) {
+        for (PendingRecord p : records) {
+            if (!stored.contains(p)) {
+                continue;
+            }
+            if (p.isDone()) {
+                pendingStore.delete(p.storeKey());
+                stored.remove(p);
+            } else {
+                pendingStore.put(p.storeKey(), p.toBytes());
+            }
+        }
+    }
+
     private void publish(ModelMonitor monitor, long now) {
         MonitorGauges values = monitor.gauges(now);
         metrics.publish(values);
@@ -210,7 +324,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         });
     }
 
-    private void deadLetter(Origin o, Decoded.Rejection rejection) {
+    private void deadLetter(PendingRecord o, Decoded.Rejection rejection) {
         Headers headers = DeadLetters.headers(o.headers(), rejection, o.topic(), o.partition(), o.offset(), context.currentSystemTimeMs());
         context.forward(new Record<Object, byte[]>(o.key(), o.value(), o.timestamp(), headers), TopologyProducer.DLQ_SINK);
     }
@@ -223,8 +337,8 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     @Override
     public void close() {
         board.close(inbox);
-        // Pending samples are not analysed here: Kafka Streams has committed the task before it
-        // closes its processors, so they lie before the committed offset (docs/kafka.md, at-least-once).
+        // Pending samples are not analysed here (close may not forward): they are in the pending
+        // store, and the task's next owner takes them from there (docs/kafka.md, delivery guarantees).
         batchers.forEach((mv, b) -> metrics.pending(mv, -b.pending()));
     }
 }

@@ -14,7 +14,7 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Wires the service's Kafka Streams topology: sample records from {@link Topics#INFERENCE_SAMPLES}
- * through the {@link AlignmentProcessor} (with its monitor store) to {@link Topics#ALIGNMENT_REPORTS},
+ * through the {@link AlignmentProcessor} (with its monitor and pending-sample stores) to {@link Topics#ALIGNMENT_REPORTS},
  * bad records to {@link Topics#INFERENCE_SAMPLES_DLQ}. Every Serde is explicit; keys and values
  * of the samples stay bytes so that a dead letter is the original record.
  */
@@ -30,6 +30,11 @@ public class TopologyProducer {
     public static final String REPORTS_SINK = "reports-sink";
     /** The key-value store of monitor states, key {@code model:version}. */
     public static final String MONITOR_STORE = "model-monitors";
+    /**
+     * The key-value store of records whose samples wait for their batch ({@link PendingRecord}), key
+     * partition and offset: what a restarted task must still analyse.
+     */
+    public static final String PENDING_STORE = "pending-samples";
 
     @Produces
     public Topology buildTopology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ResalignConfig config) {
@@ -44,6 +49,10 @@ public class TopologyProducer {
         topology.addProcessor(PROCESSOR, () -> new AlignmentProcessor(registry, decoder, metrics, board, settings), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MONITOR_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+        // Cached: most pending records are analysed within a commit interval, and the cache then
+        // sends the changelog a tombstone instead of the record's bytes and a tombstone.
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.ByteArray(),
+                Serdes.ByteArray()).withCachingEnabled(), PROCESSOR);
         topology.addSink(DLQ_SINK, Topics.INFERENCE_SAMPLES_DLQ, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
                 PROCESSOR);
         topology.addSink(REPORTS_SINK, Topics.ALIGNMENT_REPORTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(),

@@ -41,6 +41,15 @@ class DriftTestTest {
     }
 
     @Test
+    void shouldGiveTheSameThresholdWhenCalibratedAheadOnTheBackgroundThread() {
+        DriftTest ahead = new DriftTest(MV, reference(3), SETTINGS);
+        ahead.calibrateAhead(200);
+        DriftTest inline = new DriftTest(MV, reference(3), SETTINGS);
+        assertEquals(inline.threshold(200), ahead.threshold(200), "the thread that calibrates does not change the result");
+        assertEquals(inline.threshold(150), ahead.threshold(150), "other window sizes are calibrated when asked");
+    }
+
+    @Test
     void shouldCalibrateEachWindowSizeOnItsOwnWhenWindowsAreShort() {
         DriftTest test = new DriftTest(MV, reference(3), SETTINGS);
 

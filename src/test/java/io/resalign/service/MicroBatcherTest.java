@@ -92,4 +92,17 @@ class MicroBatcherTest {
         assertEquals(2, batcher.accepted());
         assertEquals(1, batcher.skipped());
     }
+
+    @Test
+    void shouldReadmitRecordsFromBeforeARestartWithoutTakingTokensOrCountingThem() {
+        MicroBatcher batcher = new MicroBatcher(3, 1_000, 1.0); // one sample per second
+        assertTrue(batcher.readmit(record(0), 0).isEmpty());
+        assertTrue(batcher.readmit(record(1), 0).isEmpty());
+        assertEquals(0, batcher.accepted() + batcher.skipped(), "counted when first admitted, not again");
+
+        assertEquals(List.of(record(0), record(1), record(2)), batcher.add(record(2), 0).orElseThrow(),
+                "the bucket is still full: admitted, and it completes the batch");
+        batcher.add(record(3), 0);
+        assertEquals(1, batcher.skipped(), "the bucket is empty now");
+    }
 }

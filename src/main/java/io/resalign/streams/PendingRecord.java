@@ -1,0 +1,127 @@
+package io.resalign.streams;
+
+import io.resalign.drift.CompactEncoding;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.BitSet;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * A sample record whose samples wait, in whole or in part, for their engine batch: the original
+ * key, value and headers with the topic, partition, offset and timestamp (all that is needed to
+ * decode it again, or to dead-letter it unchanged), and which of its samples are still pending.
+ *
+ * <p>It is the value of the {@link TopologyProducer#PENDING_STORE} store, keyed by
+ * {@link #storeKey()} (partition and offset, big-endian, so that the store iterates in the order
+ * the task took the records). The store's changelog is what lets a restarted or migrated task
+ * analyse the samples that its predecessor accepted but had not analysed (docs/kafka.md,
+ * "Delivery guarantees"). Samples skipped by the rate limit are never pending.
+ *
+ * <p>{@code pending} is mutable (the processor marks samples done as their batches go), so the
+ * processor tells records apart by identity, never by {@code equals}.
+ */
+record PendingRecord(byte[] key, byte[] value, Headers headers, String topic, int partition, long offset, long timestamp,
+        BitSet pending) {
+    private static final byte TAG = 'P';
+
+    /** Returns whether sample {@code index} of the record still waits for analysis. */
+    boolean isPending(int index) {
+        return pending.get(index);
+    }
+
+    /** Marks sample {@code index} of the record as pending. */
+    void markPending(int index) {
+        pending.set(index);
+    }
+
+    /** Marks sample {@code index} done (analysed or dead-lettered); returns whether none is left pending. */
+    boolean markDone(int index) {
+        pending.clear(index);
+        return pending.isEmpty();
+    }
+
+    /** Returns whether no sample of the record is pending. */
+    boolean isDone() {
+        return pending.isEmpty();
+    }
+
+    /** Returns the number of samples still pending. */
+    int pendingCount() {
+        return pending.cardinality();
+    }
+
+    /** Returns the key of this record in the pending store. */
+    byte[] storeKey() {
+        return storeKey(partition, offset);
+    }
+
+    /**
+     * Returns the pending-store key of the record at {@code partition} and {@code offset}. A task
+     * reads one partition of the samples topic, in offset order, so the byte order of these keys
+     * (which RocksDB iterates in) is the order the task took the records.
+     */
+    static byte[] storeKey(int partition, long offset) {
+        // offsets are >= 0 and the partition of a source record too: big-endian bytes compare as the numbers do
+        return ByteBuffer.allocate(Integer.BYTES + Long.BYTES).putInt(partition).putLong(offset).array();
+    }
+
+    /** Returns the compact binary form, the value of the pending store. */
+    byte[] toBytes() {
+        return CompactEncoding.encode(TAG, out -> {
+            out.writeUTF(topic);
+            out.writeInt(partition);
+            out.writeLong(offset);
+            out.writeLong(timestamp);
+            writeNullable(out, key);
+            writeNullable(out, value);
+            Header[] all = headers.toArray();
+            out.writeInt(all.length);
+            for (Header h : all) {
+                out.writeUTF(h.key());
+                writeNullable(out, h.value());
+            }
+            CompactEncoding.writeBlock(out, pending.toByteArray());
+        });
+    }
+
+    /**
+     * Reads a pending record written by {@link #toBytes()}.
+     *
+     * @throws IllegalArgumentException when the bytes are not a pending record
+     */
+    static PendingRecord fromBytes(byte[] bytes) {
+        return CompactEncoding.decode(bytes, TAG, "pending sample record", in -> {
+            String topic = in.readUTF();
+            int partition = in.readInt();
+            long offset = in.readLong();
+            long timestamp = in.readLong();
+            byte[] key = readNullable(in);
+            byte[] value = readNullable(in);
+            int count = in.readInt();
+            if (count < 0) {
+                throw new IOException("negative header count " + count);
+            }
+            RecordHeaders headers = new RecordHeaders();
+            for (int i = 0; i < count; i++) {
+                headers.add(in.readUTF(), readNullable(in));
+            }
+            BitSet pending = BitSet.valueOf(CompactEncoding.readBlock(in));
+            return new PendingRecord(key, value, headers, topic, partition, offset, timestamp, pending);
+        });
+    }
+
+    private static void writeNullable(DataOutputStream out, byte[] bytes) throws IOException {
+        out.writeBoolean(bytes != null);
+        if (bytes != null) {
+            CompactEncoding.writeBlock(out, bytes);
+        }
+    }
+
+    private static byte[] readNullable(DataInputStream in) throws IOException {
+        return in.readBoolean() ? CompactEncoding.readBlock(in) : null;
+    }
+}
