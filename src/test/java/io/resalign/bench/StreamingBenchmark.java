@@ -69,7 +69,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * <p>It prints numbers and asserts nothing. Run with
  * {@code ./mvnw -q -o test-compile exec:exec@stream-bench -Dstream-bench.args="..."}; flags:
- * {@code --samples N} (pre-produced samples, default 1200), {@code --engine-batches N} (timed
+ * {@code --samples N} (pre-produced samples, default 2400: the default reference of 2,000 completes and the first windows are tested in (b), so (c) sees the steady state), {@code --engine-batches N} (timed
  * engine-only batches, default 40), {@code --warmup-batches N} (default 3),
  * {@code --latency-seconds S} (paced phase, default 60), {@code --rate-fraction F} (default 0.5),
  * {@code --set resalign.KEY=VALUE} (a service setting other than its default, repeatable),
@@ -79,10 +79,11 @@ public final class StreamingBenchmark {
     private static final JsonFactory JSON = new JsonFactory();
     private static final String MODEL = "W-mlp";
     private static final ModelVersion MV = new ModelVersion(MODEL, "1");
+    private static final String APPLICATION_ID = "resalign-stream-bench";
 
     /** Parsed command-line settings. */
     private static final class Settings {
-        int samples = 1200;
+        int samples = 2400;
         int engineBatches = 40;
         int warmupBatches = 3;
         double latencySeconds = 60;
@@ -224,7 +225,7 @@ public final class StreamingBenchmark {
         AppliedSamples applied = new AppliedSamples(meters);
         MonitorBoard board = new MonitorBoard();
         Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "resalign-stream-bench");
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, root.resolve("streams").toString());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -242,7 +243,11 @@ public final class StreamingBenchmark {
             try {
                 long start = System.currentTimeMillis();
                 streams.start();
+                awaitApplied(streams, applied, 1, Duration.ofSeconds(120));
+                // from the first applied batch, as the rate below: startup and group join are not the steady state
+                StreamThreadProfile profile = new StreamThreadProfile(StreamThreadProfile.streamThread(APPLICATION_ID), 5);
                 awaitApplied(streams, applied, s.samples, Duration.ofSeconds(120 + (long) (10 * s.samples / engineBefore)));
+                Map<String, Double> shares = profile.shares();
                 List<AppliedSamples.Applied> max = applied.range(0, s.samples);
                 long first = max.get(0).atMillis();
                 long last = max.get(max.size() - 1).atMillis();
@@ -251,6 +256,9 @@ public final class StreamingBenchmark {
                 System.out.printf("first batch (%d samples) applied %.2f s after start; last sample %.2f s after the first batch: "
                         + "%.2f samples/s; load average %s%n", firstBatch, (first - start) / 1e3, (last - first) / 1e3, e2eRate,
                         MachineRates.loadAverage());
+                System.out.printf("where the stream thread's time went (stack sampling every 5 ms, %d samples):%n", profile.samples());
+                shares.forEach((part, share) -> System.out.printf("  %-40s %5.1f%%%n", part, 100 * share));
+                double engineShare = shares.get("engine (AlignmentEngine.analyse)");
                 printMonitor(board);
                 // the stream thread idles between phases (nothing to read), so the engine has the same CPUs as in (b)
                 double after = engineOnly(registry, records, batch, s.engineBatches - s.engineBatches / 2,
@@ -288,7 +296,7 @@ public final class StreamingBenchmark {
                 System.out.printf("slowest: %s (seconds after the paced phase began)%n", slow.stream()
                         .map(a -> String.format("%.3f s at %.1f", a.latencyMillis() / 1e3, (a.atMillis() - pacedStart) / 1e3)).toList());
                 printMonitor(board);
-                summary(engineBefore, after, engineRate, e2eRate, paced, batch, s, p50, p99, worst);
+                summary(engineBefore, after, engineRate, e2eRate, engineShare, paced, batch, s, p50, p99, worst);
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
@@ -319,7 +327,7 @@ public final class StreamingBenchmark {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    private static void summary(double before, double after, double engineRate, double e2eRate, double paced, int batch, Settings s, double p50, double p99,
+    private static void summary(double before, double after, double engineRate, double e2eRate, double engineShare, double paced, int batch, Settings s, double p50, double p99,
             double worst) {
         double ratio = e2eRate / engineRate;
         System.out.println();
@@ -331,6 +339,7 @@ public final class StreamingBenchmark {
                 + "(%.2f / %.2f) | | |%n", batch, engineRate, before, after);
         System.out.printf("| end-to-end max rate (%d pre-produced samples) | %.2f samples/s | | |%n", s.samples, e2eRate);
         System.out.printf("| end-to-end / engine-only | %.3f | >= 0.80 | %s |%n", ratio, ratio >= 0.8 ? "yes" : "no");
+        System.out.printf("| share of the stream thread's time in the engine during (b) (same load) | %.3f | | |%n", engineShare);
         System.out.printf("| latency p50 at %.2f samples/s (%.2f x max) | %.3f s | | |%n", paced, s.rateFraction, p50);
         System.out.printf("| latency p99 | %.3f s | < 2 s | %s |%n", p99, p99 < 2 ? "yes" : "no");
         System.out.printf("| latency max | %.3f s | | |%n", worst);
