@@ -65,10 +65,11 @@ final class StreamThreadProfile implements AutoCloseable {
         sampler.start();
     }
 
-    /** Returns the stream thread of a running Kafka Streams instance whose client id contains {@code applicationId}. */
+    /** Returns the stream thread of a running Kafka Streams instance whose client id starts with {@code applicationId}. */
     static Thread streamThread(String applicationId) {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().contains(applicationId) && t.getName().contains("-StreamThread-"))
+                // the stream thread is "<application id>-<uuid>-StreamThread-<n>"; its producer's network thread also names it
+                .filter(t -> t.getName().startsWith(applicationId) && t.getName().matches(".*-StreamThread-\\d+"))
                 .findFirst().orElseThrow(() -> new IllegalStateException("no stream thread of " + applicationId + " is running"));
     }
 
