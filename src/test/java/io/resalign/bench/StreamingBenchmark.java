@@ -69,8 +69,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * <p>It prints numbers and asserts nothing. Run with
  * {@code ./mvnw -q -o test-compile exec:exec@stream-bench -Dstream-bench.args="..."}; flags:
- * {@code --samples N} (pre-produced samples, default 2400: the default reference of 2,000 completes and the first windows are tested in (b), so (c) sees the steady state), {@code --engine-batches N} (timed
- * engine-only batches, default 40), {@code --warmup-batches N} (default 3),
+ * {@code --samples N} (pre-produced samples, default 2400: the default reference of 2,000
+ * completes and the first windows are tested in (b), so (c) sees the steady state),
+ * {@code --engine-batches N} (timed engine-only batches, half before and half after (b), default 40), {@code --warmup-batches N} (default 3),
  * {@code --latency-seconds S} (paced phase, default 60), {@code --rate-fraction F} (default 0.5),
  * {@code --set resalign.KEY=VALUE} (a service setting other than its default, repeatable),
  * {@code --partitions N} (of the samples topic, default 3 as the embedded broker creates it).
