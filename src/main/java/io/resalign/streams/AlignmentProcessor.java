@@ -281,6 +281,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             return;
         }
         metrics.batchDone(mv, batch.size(), System.nanoTime() - start);
+        metrics.samplesApplied(mv, batch, System.currentTimeMillis()); // now, not the stream thread's cached time
         for (AlignmentReport report : reports) {
             context.forward(new Record<>(key(mv), report.toJsonBytes(), report.window().endTime()), TopologyProducer.REPORTS_SINK);
             metrics.report(mv);

@@ -1,0 +1,58 @@
+package io.resalign.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.resalign.drift.ModelVersion;
+import io.resalign.streams.record.SampleRecord;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The sample-to-metric latency meter: registered per model version, one value per sample, Prometheus buckets. */
+class ResalignMetricsTest {
+    private static final ModelVersion MV = new ModelVersion("demo-mlp", "1");
+    private static final long NOW = 1_800_000_000_000L;
+
+    private static SampleRecord sample(String id, long timestamp) {
+        return new SampleRecord(MV.model(), MV.version(), id, timestamp, new float[] {0f}, new long[] {1}, Optional.empty(),
+                OptionalInt.empty());
+    }
+
+    @Test
+    void shouldRecordNowMinusTheSampleTimestampForEverySampleOfTheBatch() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(registry);
+
+        metrics.samplesApplied(MV, List.of(sample("a", NOW - 1_500), sample("b", NOW - 250), sample("c", NOW - 3_000)), NOW);
+
+        Timer latency = registry.find(ResalignMetrics.SAMPLE_LATENCY).tags("model", "demo-mlp", "version", "1").timer();
+        assertNotNull(latency, "no " + ResalignMetrics.SAMPLE_LATENCY + " timer for demo-mlp:1");
+        assertEquals(3, latency.count());
+        assertEquals(4.75, latency.totalTime(TimeUnit.SECONDS), 1e-9);
+        assertEquals(3.0, latency.max(TimeUnit.SECONDS), 1e-9);
+        String scrape = registry.scrape();
+        // cumulative buckets: two samples at or under 2 s, all three under 5 s
+        assertTrue(scrape.contains("resalign_sample_latency_seconds_bucket{model=\"demo-mlp\",version=\"1\",le=\"2.0\",} 2.0"), scrape);
+        assertTrue(scrape.contains("resalign_sample_latency_seconds_bucket{model=\"demo-mlp\",version=\"1\",le=\"5.0\",} 3.0"), scrape);
+        assertTrue(scrape.contains("resalign_sample_latency_seconds_count{model=\"demo-mlp\",version=\"1\",} 3.0"), scrape);
+    }
+
+    @Test
+    void shouldCountAFutureTimestampAsZeroLatencyWhenTheProducerClockIsAhead() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(registry);
+
+        metrics.samplesApplied(MV, List.of(sample("ahead", NOW + 5_000)), NOW);
+
+        Timer latency = registry.find(ResalignMetrics.SAMPLE_LATENCY).timer();
+        assertEquals(1, latency.count());
+        assertEquals(0.0, latency.totalTime(TimeUnit.SECONDS), 0.0);
+    }
+}
