@@ -109,11 +109,7 @@ public final class ResNetConv extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        stemConv.initialize(manager, dataType, inputShapes);
-        Shape[] shape = stemConv.getOutputShapes(inputShapes);
-        if (stemBn != null) {
-            stemBn.initialize(manager, dataType, shape);
-        }
+        Shape[] shape = ResidualConvBlock.initialize(stemConv, stemBn, manager, dataType, inputShapes);
         if (spec.imagenetStem()) {
             Shape s = shape[0];
             shape = new Shape[] {new Shape(s.get(0), s.get(1), (s.get(2) + 2 - 3) / 2 + 1, (s.get(3) + 2 - 3) / 2 + 1)};

@@ -89,20 +89,20 @@ public final class ResidualConvBlock extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        conv1.initialize(manager, dataType, inputShapes);
-        Shape[] mid = conv1.getOutputShapes(inputShapes);
-        if (bn1 != null) {
-            bn1.initialize(manager, dataType, mid);
-        }
-        conv2.initialize(manager, dataType, mid);
-        if (bn2 != null) {
-            bn2.initialize(manager, dataType, mid);
-        }
+        Shape[] mid = initialize(conv1, bn1, manager, dataType, inputShapes);
+        initialize(conv2, bn2, manager, dataType, mid);
         if (downsample != null) {
-            downsample.initialize(manager, dataType, inputShapes);
-            if (downsampleBn != null) {
-                downsampleBn.initialize(manager, dataType, downsample.getOutputShapes(inputShapes));
-            }
+            initialize(downsample, downsampleBn, manager, dataType, inputShapes);
         }
+    }
+
+    /** Initialises a convolution and its BatchNorm (null without BatchNorm); returns the convolution's output shapes. */
+    static Shape[] initialize(Conv2d conv, BatchNorm bn, NDManager manager, DataType dataType, Shape... inputShapes) {
+        conv.initialize(manager, dataType, inputShapes);
+        Shape[] out = conv.getOutputShapes(inputShapes);
+        if (bn != null) {
+            bn.initialize(manager, dataType, out);
+        }
+        return out;
     }
 }
