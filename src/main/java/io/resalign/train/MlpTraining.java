@@ -3,41 +3,15 @@ package io.resalign.train;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
-import ai.djl.training.Trainer;
-import ai.djl.training.initializer.XavierInitializer;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.CosineTracker;
-import ai.djl.training.tracker.MultiFactorTracker;
-import ai.djl.training.tracker.Tracker;
-import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 import java.util.function.Consumer;
 
 /**
- * Trains a {@link ResNetMlp} with DJL's {@link Trainer}: softmax cross-entropy on the logits, Adam
- * or SGD with momentum, cosine / step / constant learning rate, mini-batches drawn from a seeded
- * shuffle each epoch (the last incomplete batch is dropped: BatchNorm needs more than one sample).
- * Samples are preprocessed exactly as the engine does from the manifest:
- * {@code (x * scale - mean) / std}.
- *
- * <p>Every batch's arrays live in a sub-manager closed after the step; the model's parameters live
- * in the {@link Model}'s manager, released by {@link TrainedMlp#close()}.
+ * Trains a {@link ResNetMlp} with the shared {@link TrainingLoop} (docs/training.md). The model's
+ * parameters live in the {@link Model}'s manager, released by {@link TrainedMlp#close()}.
  */
 public final class MlpTraining {
     /** The scale of raw pixel bytes: 1/255, written as the manifest's input.scale. */
-    public static final float SCALE = (float) (1.0 / 255);
+    public static final float SCALE = TrainingLoop.SCALE;
 
     private MlpTraining() {}
 
@@ -52,154 +26,17 @@ public final class MlpTraining {
      */
     public static TrainedMlp train(TrainConfig config, LabelledImages train, LabelledImages test, Consumer<String> log) {
         int in = train.sampleLength();
-        int classes = config.dataset().classes().size();
-        MlpSpec spec = config.spec(in, classes);
+        MlpSpec spec = config.spec(in, config.dataset().classes().size());
         Engine.getInstance().setRandomSeed((int) config.seed());
         ResNetMlp net = new ResNetMlp(spec);
         Model model = Model.newInstance(config.name(), Device.cpu());
         model.setBlock(net);
-        boolean ok = false;
         try {
-            int batch = config.batchSize();
-            int steps = train.size() / batch;
-            if (steps == 0) {
-                throw new IllegalArgumentException(train.size() + " training samples, fewer than one batch of " + batch);
-            }
-            int updates = steps * config.epochs();
-            Tracker lr = switch (config.schedule()) {
-                case "cosine" -> CosineTracker.builder().setBaseValue(config.learningRate()).optFinalValue(0f).setMaxUpdates(updates).build();
-                case "step" -> MultiFactorTracker.builder().setBaseValue(config.learningRate())
-                        .setSteps(new int[] {updates / 2, updates * 3 / 4}).optFactor(0.1f).build();
-                default -> Tracker.fixed(config.learningRate());
-            };
-            Optimizer optimizer = config.optimizer().equals("adam")
-                    ? Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(config.weightDecay()).build()
-                    : Optimizer.sgd().setLearningRateTracker(lr).optMomentum(config.momentum()).optWeightDecays(config.weightDecay()).build();
-            // PyTorch's default for Linear weights: U(-1/sqrt(fan_in), 1/sqrt(fan_in)); biases start at 0.
-            DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(optimizer)
-                    .optDevices(new Device[] {Device.cpu()})
-                    .optInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1f),
-                            Parameter.Type.WEIGHT);
-            List<Double> losses = new ArrayList<>();
-            List<Double> trainAccuracies = new ArrayList<>();
-            List<Double> testAccuracies = new ArrayList<>();
-            Preprocess pre = new Preprocess(config.dataset());
-            long start = System.nanoTime();
-            try (Trainer trainer = model.newTrainer(trainingConfig)) {
-                trainer.initialize(new Shape(batch, in));
-                Random random = new Random(config.seed());
-                int[] order = new int[train.size()];
-                for (int i = 0; i < order.length; i++) {
-                    order[i] = i;
-                }
-                float[] x = new float[batch * in];
-                float[] y = new float[batch];
-                for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-                    long epochStart = System.nanoTime();
-                    shuffle(order, random);
-                    double lossSum = 0;
-                    long correct = 0;
-                    for (int s = 0; s < steps; s++) {
-                        train.gather(order, s * batch, batch, x, y);
-                        try (NDManager scope = trainer.getManager().newSubManager()) {
-                            NDArray input = pre.apply(scope.create(FloatBuffer.wrap(x), new Shape(batch, in)));
-                            NDArray labels = scope.create(y);
-                            try (GradientCollector collector = trainer.newGradientCollector()) {
-                                NDList logits = trainer.forward(new NDList(input));
-                                NDArray loss = trainer.getLoss().evaluate(new NDList(labels), logits);
-                                collector.backward(loss);
-                                lossSum += loss.getFloat();
-                                correct += logits.singletonOrThrow().argMax(1).toType(DataType.FLOAT32, false).eq(labels).sum().getLong();
-                            }
-                            trainer.step();
-                        }
-                    }
-                    double loss = lossSum / steps;
-                    double trainAcc = correct / (double) (steps * batch);
-                    losses.add(loss);
-                    trainAccuracies.add(trainAcc);
-                    String testPart = "";
-                    if (test != null) {
-                        double acc = accuracy(net, model.getNDManager(), pre, test);
-                        testAccuracies.add(acc);
-                        testPart = String.format(" test_acc %.4f", acc);
-                    }
-                    log.accept(String.format("epoch %d/%d loss %.4f train_acc %.4f%s (%.1f s)", epoch, config.epochs(), loss, trainAcc,
-                            testPart, (System.nanoTime() - epochStart) / 1e9));
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double testAccuracy = testAccuracies.isEmpty() ? Double.NaN : testAccuracies.get(testAccuracies.size() - 1);
-            ok = true;
-            return new TrainedMlp(config, spec, model, net, losses, trainAccuracies, testAccuracies, testAccuracy, seconds, train.size(),
-                    test == null ? 0 : test.size(), inputShape(train.sampleShape()));
-        } finally {
-            if (!ok) {
-                model.close();
-            }
-        }
-    }
-
-    private static long[] inputShape(long[] sampleShape) {
-        if (sampleShape.length == 2) {
-            return new long[] {1, sampleShape[0], sampleShape[1]};
-        }
-        return sampleShape.clone();
-    }
-
-    private static void shuffle(int[] a, Random random) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-    }
-
-    /** Returns the logits (n x C, row-major) of raw samples in inference mode (BatchNorm on running statistics). */
-    static float[] logits(ResNetMlp net, NDManager manager, Preprocess pre, float[] raw, int n) {
-        long in = net.spec().inFeatures();
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray x = pre.apply(scope.create(FloatBuffer.wrap(raw, 0, (int) (n * in)), new Shape(n, in)));
-            return net.forward(new ParameterStore(scope, false), new NDList(x), false).singletonOrThrow().toFloatArray();
-        }
-    }
-
-    /** Returns the accuracy of the network in inference mode on raw labelled samples. */
-    static double accuracy(ResNetMlp net, NDManager manager, Preprocess pre, LabelledImages data) {
-        int chunk = 1000;
-        int len = data.sampleLength();
-        long correct = 0;
-        for (int from = 0; from < data.size(); from += chunk) {
-            int n = Math.min(chunk, data.size() - from);
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray x = pre.apply(scope.create(FloatBuffer.wrap(data.data(), from * len, n * len).slice(), new Shape(n, len)));
-                NDArray predicted = net.forward(new ParameterStore(scope, false), new NDList(x), false).singletonOrThrow().argMax(1);
-                long[] p = predicted.toLongArray();
-                for (int i = 0; i < n; i++) {
-                    if (p[i] == data.labels()[from + i]) {
-                        correct++;
-                    }
-                }
-            }
-        }
-        return correct / (double) data.size();
-    }
-
-    /** The manifest's preprocessing {@code (x * scale - mean) / std}, with the same operations as the engine. */
-    static final class Preprocess {
-        private final float mean;
-        private final float std;
-
-        Preprocess(Datasets dataset) {
-            this.mean = dataset.mean();
-            this.std = dataset.std();
-        }
-
-        NDArray apply(NDArray x) {
-            NDManager m = x.getManager();
-            return x.mul(SCALE).sub(m.create(new float[] {mean}, new Shape(1, 1))).div(m.create(new float[] {std}, new Shape(1, 1)));
+            TrainingRun run = TrainingLoop.run(config, model, new long[] {in}, train, test, log);
+            return new TrainedMlp(config, spec, model, net, run, TrainingLoop.imageShape(train.sampleShape()));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
         }
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,8 +41,9 @@ import java.util.Map;
  */
 public final class TorchExport {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Map<String, String> LINEAR = Map.of("weight", "weight", "bias", "bias");
-    private static final Map<String, String> BATCH_NORM = Map.of("gamma", "weight", "beta", "bias", "runningMean", "running_mean",
+    static final Map<String, String> LINEAR = Map.of("weight", "weight", "bias", "bias");
+    static final Map<String, String> CONV = Map.of("weight", "weight");
+    static final Map<String, String> BATCH_NORM = Map.of("gamma", "weight", "beta", "bias", "runningMean", "running_mean",
             "runningVar", "running_var");
 
     private TorchExport() {}
@@ -70,6 +72,12 @@ public final class TorchExport {
             }
         }
         put(out, seen, "head", net.head(), LINEAR);
+        requireAllExported(net, seen);
+        return out;
+    }
+
+    /** Fails unless every DJL parameter of the network got exactly one torch name. */
+    static void requireAllExported(Block net, Map<Parameter, String> seen) {
         for (var entry : net.getParameters()) {
             if (!seen.containsKey(entry.getValue())) {
                 throw new IllegalStateException("DJL parameter " + entry.getKey() + " has no torch name");
@@ -78,11 +86,10 @@ public final class TorchExport {
         if (seen.size() != net.getParameters().size()) {
             throw new IllegalStateException(seen.size() + " parameters exported, the network has " + net.getParameters().size());
         }
-        return out;
     }
 
-    private static void put(Map<String, NDArray> out, Map<Parameter, String> seen, String prefix, Block block, Map<String, String> names) {
-        if (!(block instanceof Linear) && !(block instanceof BatchNorm)) {
+    static void put(Map<String, NDArray> out, Map<Parameter, String> seen, String prefix, Block block, Map<String, String> names) {
+        if (!(block instanceof Linear) && !(block instanceof BatchNorm) && !(block instanceof Conv2d)) {
             throw new IllegalArgumentException(prefix + ": unexpected block " + block.getClass());
         }
         for (var entry : block.getParameters()) {
@@ -109,21 +116,27 @@ public final class TorchExport {
         return writer;
     }
 
-    /** Builds the manifest of a trained model. */
+    /** Builds the manifest of a trained {@code resnet-mlp}. */
     public static ObjectNode manifest(TrainedMlp trained) {
-        TrainConfig c = trained.config();
         MlpSpec s = trained.spec();
-        ObjectNode m = JSON.createObjectNode();
-        m.put("name", c.name());
-        m.put("version", c.version());
-        m.put("architecture", "resnet-mlp");
-        ObjectNode hp = m.putObject("hyperparameters");
+        ObjectNode hp = JSON.createObjectNode();
         hp.put("width", s.width());
         hp.put("depth", s.depth());
         hp.put("batch_norm", s.batchNorm());
         hp.put("skip", s.skip());
         hp.put("post_activation", s.postActivation());
         hp.put("bn_eps", round(s.bnEps()));
+        return manifest(trained, hp);
+    }
+
+    /** Builds the manifest of a trained network from its architecture's hyper-parameters. */
+    static ObjectNode manifest(TrainedNetwork trained, ObjectNode hyperparameters) {
+        TrainConfig c = trained.config();
+        ObjectNode m = JSON.createObjectNode();
+        m.put("name", c.name());
+        m.put("version", c.version());
+        m.put("architecture", trained.architecture());
+        m.set("hyperparameters", hyperparameters);
         ObjectNode input = m.putObject("input");
         ArrayNode shape = input.putArray("shape");
         for (long d : trained.inputShape()) {
@@ -169,11 +182,11 @@ public final class TorchExport {
     }
 
     /** Returns the shortest decimal of a float (1e-5f as 1e-5, not 9.99999974e-6). */
-    private static double round(float v) {
+    static double round(float v) {
         return Double.parseDouble(Float.toString(v));
     }
 
-    private static double round4(double v) {
+    static double round4(double v) {
         return Double.isNaN(v) ? v : Math.round(v * 1e4) / 1e4;
     }
 

@@ -17,9 +17,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The committed trained models (models/demo-mlp and its no-skip counterfactual) load through the
- * engine, classify their bundled test images, carry their training record, and show the paper's
- * contrast: Residual Jacobians align across depth with skips and much less without.
+ * The committed trained models (models/demo-mlp and its no-skip counterfactual, models/demo-conv)
+ * load through the engine, classify their bundled test images, carry their training record, and
+ * the MLPs show the paper's contrast: Residual Jacobians align across depth with skips and much
+ * less without.
  */
 class DemoModelTest {
 
@@ -29,6 +30,30 @@ class DemoModelTest {
         double withoutSkips = check(Path.of("models/demo-mlp-noskip"), false);
         // Random d x d Jacobians give about sqrt(2/pi) / (2 sqrt(128)) = 0.035 (docs/metrics-definitions.md).
         assertTrue(withSkips > 2 * withoutSkips, "alignment with skips " + withSkips + ", without " + withoutSkips);
+    }
+
+    @Test
+    void demoConvModelIsTrainedAndClassifiesItsSamplesOnTheMatrixFreePath() throws Exception {
+        Path dir = Path.of("models/demo-conv");
+        ModelManifest manifest = ModelManifest.read(dir);
+        assertEquals("resnet-conv", manifest.architecture());
+        assertTrue(manifest.raw().at("/training/gradient_check/max_relative_error").asDouble() < 1e-3, "trained on checked gradients");
+        SampleBatch samples = SampleReaders.readLabelled(dir.resolve("samples.npy"), dir.resolve("labels.npy"));
+        try (ResidualNetwork network = Architectures.load(dir, Device.cpu());
+             AlignmentEngine engine = new AlignmentEngine(network, EngineOptions.defaults())) {
+            // layer1's Jacobians are 6,272 x 6,272: above the dense limit, so matrix-free.
+            assertTrue(network.blocks().get(0).inShape().size() > EngineOptions.defaults().denseLimit());
+            int n = 4;
+            List<SampleMetrics> metrics = engine.analyse(java.util.Arrays.copyOf(samples.data(), n * 784), n, 0);
+            int correct = 0;
+            for (SampleMetrics m : metrics) {
+                correct += m.predicted() == samples.labels()[m.index()] ? 1 : 0;
+                assertTrue(m.alignment() > 0 && m.alignment() <= 1, "alignment " + m.alignment());
+            }
+            assertTrue(correct >= 3, correct + "/" + n + " bundled samples right");
+        }
+        assertTrue(manifest.raw().at("/training/test_accuracy").asDouble() >= 0.88);
+        assertEquals(60000, manifest.raw().at("/training/train_samples").asInt());
     }
 
     private static double check(Path dir, boolean skip) throws Exception {
