@@ -116,32 +116,58 @@ class ModelMonitorTest {
         assertEquals(11 / 20.0, output.servedAccuracy(), 1e-12);
     }
 
+    /** Feeds samples {@code from .. from + n - 1} and saves after every {@code batch} samples and at the end, as the processor does. */
+    private static void feedAndSave(ModelMonitor monitor, SyntheticSamples samples, int from, int n, int batch, StateRecords records) {
+        for (int i = from; i < from + n; i++) {
+            monitor.accept(samples.next(i), time(i));
+            if ((i - from + 1) % batch == 0 || i == from + n - 1) {
+                monitor.save(records);
+            }
+        }
+    }
+
+    private static ModelMonitor load(StateRecords records) {
+        return ModelMonitor.load(records, MV, SyntheticSamples.SCHEMA, SETTINGS, "cpu").orElseThrow();
+    }
+
     @Test
-    void shouldContinueExactlyAsTheOriginalWhenRestoredFromBytes() {
-        for (int cut : new int[] {0, 120, 200, 237, 262, 300}) {
+    void shouldContinueExactlyAsTheOriginalWhenRestoredFromTheStore() {
+        for (int cut : new int[] {1, 120, 200, 237, 262, 300}) {
             ModelMonitor original = monitor();
             SyntheticSamples samples = new SyntheticSamples(4);
-            feed(original, samples, 0, cut);
+            InMemoryRecords records = new InMemoryRecords();
+            feedAndSave(original, samples, 0, cut, 16, records);
 
-            ModelMonitor restored = ModelMonitor.fromBytes(original.toBytes(), SyntheticSamples.SCHEMA, SETTINGS, "cpu");
+            ModelMonitor restored = load(records);
+            InMemoryRecords restoredRecords = new InMemoryRecords(records);
 
-            assertTrue(java.util.Arrays.equals(original.toBytes(), restored.toBytes()), "cut " + cut + ": nothing lost in the codec");
             assertEquals(original.latestReport(), restored.latestReport(), "cut " + cut);
+            assertEquals(original.referenceProfile(), restored.referenceProfile(), "cut " + cut);
+            assertEquals(original.samplesSeen(), restored.samplesSeen(), "cut " + cut);
+            ModelMonitor savedOnce = monitor();
+            feed(savedOnce, new SyntheticSamples(4), 0, cut);
+            InMemoryRecords fresh = new InMemoryRecords();
+            savedOnce.save(fresh);
+            assertTrue(records.sameAs(fresh), "cut " + cut + ": the incremental saves left exactly what one full save writes: "
+                    + records + " vs " + fresh);
 
-            List<SampleMetrics> rest = new ArrayList<>();
-            for (int i = cut; i < cut + 260; i++) {
-                rest.add(samples.next(i));
-            }
             List<AlignmentReport> expected = new ArrayList<>();
             List<AlignmentReport> actual = new ArrayList<>();
-            for (int j = 0; j < rest.size(); j++) {
-                original.accept(rest.get(j), time(cut + j)).ifPresent(expected::add);
-                restored.accept(rest.get(j), time(cut + j)).ifPresent(actual::add);
+            for (int i = cut; i < cut + 260; i++) {
+                SampleMetrics m = samples.next(i);
+                original.accept(m, time(i)).ifPresent(expected::add);
+                restored.accept(m, time(i)).ifPresent(actual::add);
+                if ((i - cut) % 16 == 15) {
+                    original.save(records);
+                    restored.save(restoredRecords);
+                }
             }
+            original.save(records);
+            restored.save(restoredRecords);
             assertFalse(expected.isEmpty(), "cut " + cut + ": the continuation closes windows");
             assertEquals(expected, actual, "cut " + cut);
             assertEquals(original.gauges(99_999), restored.gauges(99_999), "cut " + cut);
-            assertTrue(java.util.Arrays.equals(original.toBytes(), restored.toBytes()), "cut " + cut);
+            assertTrue(records.sameAs(restoredRecords), "cut " + cut + ": both stores hold the same records");
             assertEquals(original.pinLastWindow(1), restored.pinLastWindow(1), "cut " + cut + ": the last window survives");
             assertEquals(original.referenceProfile(), restored.referenceProfile());
         }
@@ -182,15 +208,31 @@ class ModelMonitorTest {
     }
 
     @Test
-    void shouldRefuseTheStateWhenTheFeatureSchemaDiffers() {
+    void shouldRefuseTheStateWhenTheFeatureSchemaDiffersOrAPartIsMissing() {
         ModelMonitor monitor = monitor();
-        feed(monitor, new SyntheticSamples(7), 0, 220);
+        InMemoryRecords records = new InMemoryRecords();
+        feedAndSave(monitor, new SyntheticSamples(7), 0, 260, 16, records);
         FeatureSchema other = FeatureSchema.forBlocks(List.of("b0", "b1", "b2"));
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelMonitor.fromBytes(monitor.toBytes(), other, SETTINGS, "cpu"));
+                () -> ModelMonitor.load(records, MV, other, SETTINGS, "cpu"));
         assertTrue(e.getMessage().contains("block:b2:sigma1"), e.getMessage());
-        byte[] truncated = java.util.Arrays.copyOf(monitor.toBytes(), 100);
-        assertThrows(IllegalArgumentException.class, () -> ModelMonitor.fromBytes(truncated, SyntheticSamples.SCHEMA, SETTINGS, "cpu"));
+
+        InMemoryRecords truncated = new InMemoryRecords(records);
+        truncated.values.put("m:1", java.util.Arrays.copyOf(records.get("m:1"), 100));
+        assertThrows(IllegalArgumentException.class, () -> load(truncated));
+
+        InMemoryRecords chunkless = new InMemoryRecords(records);
+        chunkless.delete("m:1/reference/0/0");
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> load(chunkless));
+        assertTrue(missing.getMessage().contains("m:1/reference/0/0"), missing.getMessage());
+
+        InMemoryRecords windowless = new InMemoryRecords(records);
+        windowless.delete("m:1/last-window");
+        IllegalArgumentException noWindow = assertThrows(IllegalArgumentException.class, () -> load(windowless));
+        assertTrue(noWindow.getMessage().contains("m:1/last-window"), noWindow.getMessage());
+
+        assertTrue(ModelMonitor.load(new InMemoryRecords(), MV, SyntheticSamples.SCHEMA, SETTINGS, "cpu").isEmpty(),
+                "no head, no state");
     }
 }
