@@ -4,11 +4,13 @@ import io.resalign.drift.CompactEncoding;
 import io.resalign.drift.DriftMonitor;
 import io.resalign.drift.DriftReport;
 import io.resalign.drift.DriftSettings;
+import io.resalign.drift.DriftTest;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureShift;
 import io.resalign.drift.FeatureSummary;
 import io.resalign.drift.FeatureVector;
 import io.resalign.drift.ModelVersion;
+import io.resalign.drift.ReferenceBand;
 import io.resalign.drift.ReferenceProfile;
 import io.resalign.drift.ReferenceSource;
 import io.resalign.drift.ReferenceState;
@@ -242,7 +244,12 @@ public final class ModelMonitor {
             decision = latest.drift().alarm();
         }
         double age = drift.reference().profile().map(p -> p.ageSeconds(nowMillis)).orElse(Double.NaN);
-        return new MonitorGauges(modelVersion.model(), modelVersion.version(), means, statistic, threshold, decision, age,
+        Map<String, ReferenceBand> bands = new LinkedHashMap<>();
+        Optional<DriftTest> test = drift.currentTest();
+        for (int f = 0; f < schema.size(); f++) {
+            bands.put(schema.name(f), test.isPresent() ? test.get().band(f, settings.windowSize()) : ReferenceBand.UNKNOWN);
+        }
+        return new MonitorGauges(modelVersion.model(), modelVersion.version(), means, bands, statistic, threshold, decision, age,
                 drift.reference().isCollecting(), drift.reference().collectedCount(), samplesSeen, windowsTested, alarms);
     }
 

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.FeatureSchema;
+import io.resalign.drift.FeatureVector;
 import io.resalign.drift.ModelVersion;
+import io.resalign.drift.ReferenceBand;
 import io.resalign.drift.ReferenceProfile;
 import io.resalign.engine.metrics.SampleMetrics;
 import java.util.ArrayList;
@@ -90,6 +92,69 @@ class ModelMonitorTest {
         assertEquals(report.features().get(0).mean(), gauges.windowMeans().get("line_shape"));
         assertEquals((time(449) + 5_000 - time(199)) / 1000.0, gauges.referenceAgeSeconds());
         assertEquals(450, gauges.samplesSeen());
+    }
+
+    @Test
+    void shouldExportTheReferenceMeanAndABandScaledByTheCalibratedThresholdWhenTheReferenceIsReady() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(8);
+        List<FeatureVector> reference = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            SampleMetrics m = samples.next(i);
+            reference.add(FeatureVector.of(m, SyntheticSamples.SCHEMA));
+            monitor.accept(m, time(i));
+            if (i == 100) {
+                assertEquals(ReferenceBand.UNKNOWN, monitor.gauges(0).reference().get("line_shape"), "nothing while collecting");
+            }
+        }
+        AlignmentReport first = feed(monitor, samples, 200, 50).get(0);
+        double threshold = first.drift().threshold(); // calibrated for windows of 50 by now
+
+        MonitorGauges gauges = monitor.gauges(0);
+        for (int f = 0; f < SyntheticSamples.SCHEMA.size(); f++) {
+            // independently: mean and sample sd of the float32 reference values, the band mean -+ T sd sqrt(1/n + 1/N)
+            double sum = 0;
+            for (FeatureVector v : reference) {
+                sum += (float) v.value(f);
+            }
+            double mean = sum / reference.size();
+            double ss = 0;
+            for (FeatureVector v : reference) {
+                ss += ((float) v.value(f) - mean) * ((float) v.value(f) - mean);
+            }
+            double halfWidth = threshold * Math.sqrt(ss / (reference.size() - 1)) * Math.sqrt(1.0 / 50 + 1.0 / reference.size());
+            ReferenceBand band = gauges.reference().get(SyntheticSamples.SCHEMA.name(f));
+            String name = SyntheticSamples.SCHEMA.name(f);
+            assertEquals(mean, band.mean(), 1e-9 * Math.abs(mean), name);
+            assertEquals(mean - halfWidth, band.low(), 1e-9 * Math.abs(mean) + 1e-12, name);
+            assertEquals(mean + halfWidth, band.high(), 1e-9 * Math.abs(mean) + 1e-12, name);
+        }
+    }
+
+    @Test
+    void shouldKeepWindowMeansInsideTheBandUntilABlockShiftsThenPutThatBlockOutside() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(9);
+        feed(monitor, samples, 0, 200);
+        int inside = 0;
+        int all = 0;
+        for (AlignmentReport r : feed(monitor, samples, 200, 400)) {
+            MonitorGauges g = monitor.gauges(0);
+            for (AlignmentReport.FeatureStatistics s : r.features()) {
+                ReferenceBand band = g.reference().get(s.feature());
+                inside += s.mean() >= band.low() && s.mean() <= band.high() ? 1 : 0;
+                all++;
+            }
+        }
+        assertEquals(all, inside, "a stationary stream keeps every window mean inside its band (alpha 0.01 over all features)");
+
+        samples.shiftBlock("b1", 2.0);
+        feed(monitor, samples, 600, 50);
+        MonitorGauges shifted = monitor.gauges(0);
+        ReferenceBand sigma1 = shifted.reference().get("block:b1:sigma1");
+        double windowMean = shifted.windowMeans().get("block:b1:sigma1");
+        assertTrue(windowMean > sigma1.high(), "b1's sigma1 moved 2 sd: window mean " + windowMean + " above " + sigma1.high());
+        assertEquals(1, shifted.decision());
     }
 
     @Test
