@@ -17,6 +17,8 @@ import io.resalign.drift.ReferenceState;
 import io.resalign.drift.WindowAggregate;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.streams.record.SampleRecord;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -355,53 +357,16 @@ public final class ModelMonitor {
             return Optional.empty();
         }
         if (head.length > 0 && head[0] == LEGACY_TAG) {
-            ModelMonitor monitor = fromLegacyBytes(head, schema, settings, engineDevice);
+            ModelMonitor monitor = fromLegacyBytes(modelVersion, head, schema, settings, engineDevice);
             monitor.migrated = true;
             return Optional.of(monitor);
         }
         return Optional.of(CompactEncoding.decode(head, HEAD_TAG, "monitor head of " + MonitorRecords.headKey(modelVersion), in -> {
             ModelVersion mv = new ModelVersion(in.readUTF(), in.readUTF());
             requireSame(modelVersion, mv);
-            long seen = in.readLong();
-            long tested = in.readLong();
-            long flagged = in.readLong();
+            long[] counters = {in.readLong(), in.readLong(), in.readLong()};
             requireSchema(mv, CompactEncoding.readSchema(in), schema);
-            int targetSize = in.readInt();
-            long generation = in.readLong();
-            int chunkRows = in.readInt();
-            int chunks = in.readInt();
-            int count = in.readInt();
-            boolean ready = in.readBoolean();
-            float[] rows = new float[count * schema.size()];
-            int filled = 0;
-            for (int i = 0; i < chunks; i++) {
-                String key = MonitorRecords.chunkKey(mv, generation, i);
-                float[] chunk = MonitorRecords.readChunk(records.get(key), schema, key);
-                if (filled + chunk.length > rows.length) {
-                    throw new IllegalArgumentException("reference chunks of generation " + generation + " hold more than the "
-                            + count + " samples the head names");
-                }
-                System.arraycopy(chunk, 0, rows, filled, chunk.length);
-                filled += chunk.length;
-            }
-            ReferenceState reference;
-            if (ready) {
-                int source = in.readUnsignedByte();
-                if (source >= ReferenceSource.values().length) {
-                    throw new java.io.IOException("unknown reference source " + source);
-                }
-                long createdAt = in.readLong();
-                requireFilled(filled, rows.length, count, generation);
-                reference = ReferenceState.ready(targetSize, generation,
-                        ReferenceProfile.ofRows(schema, rows, createdAt, ReferenceSource.values()[source]));
-            } else {
-                long first = in.readLong();
-                long last = in.readLong();
-                float[] tail = CompactEncoding.readRows(in, schema.size());
-                System.arraycopy(tail, 0, rows, filled, Math.min(tail.length, rows.length - filled));
-                requireFilled(filled + tail.length, rows.length, count, generation);
-                reference = ReferenceState.collecting(targetSize, generation, WindowAggregate.ofRows(schema, rows, first, last));
-            }
+            StoredReference reference = readReference(in, records, mv, schema);
             SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance(), false);
             WindowAggregate last = null;
             if (in.readBoolean()) {
@@ -413,18 +378,69 @@ public final class ModelMonitor {
                 last = WindowAggregate.fromBytes(bytes);
                 requireSchema(mv, last.schema(), schema);
             }
-            AlignmentReport report = in.readBoolean()
-                    ? AlignmentReport.fromJson(new String(CompactEncoding.readBlock(in), StandardCharsets.UTF_8))
-                    : null;
-            ModelMonitor monitor = new ModelMonitor(mv, schema, settings, engineDevice, reference, windows, last);
-            monitor.samplesSeen = seen;
-            monitor.windowsTested = tested;
-            monitor.alarms = flagged;
-            monitor.latest = report;
-            monitor.chunkRows = chunkRows;
-            monitor.saved = new Saved(generation, chunks, last, true, false);
+            ModelMonitor monitor = restored(in, mv, schema, settings, engineDevice, counters, reference.state(), windows, last);
+            monitor.chunkRows = reference.chunkRows();
+            monitor.saved = new Saved(reference.state().generation(), reference.chunks(), last, true, false);
             return monitor;
         }));
+    }
+
+    /** A reference read back from the head and its chunks, with the chunking it was stored in. */
+    private record StoredReference(ReferenceState state, int chunkRows, int chunks) {}
+
+    /** Reads the head's reference part and the chunks it names. */
+    private static StoredReference readReference(DataInputStream in, StateRecords records, ModelVersion mv, FeatureSchema schema)
+            throws IOException {
+        int targetSize = in.readInt();
+        long generation = in.readLong();
+        int chunkRows = in.readInt();
+        int chunks = in.readInt();
+        int count = in.readInt();
+        boolean ready = in.readBoolean();
+        float[] rows = new float[count * schema.size()];
+        int filled = 0;
+        for (int i = 0; i < chunks; i++) {
+            String key = MonitorRecords.chunkKey(mv, generation, i);
+            float[] chunk = MonitorRecords.readChunk(records.get(key), schema, key);
+            if (filled + chunk.length > rows.length) {
+                throw new IllegalArgumentException("reference chunks of generation " + generation + " hold more than the "
+                        + count + " samples the head names");
+            }
+            System.arraycopy(chunk, 0, rows, filled, chunk.length);
+            filled += chunk.length;
+        }
+        if (ready) {
+            int source = in.readUnsignedByte();
+            if (source >= ReferenceSource.values().length) {
+                throw new IOException("unknown reference source " + source);
+            }
+            long createdAt = in.readLong();
+            requireFilled(filled, rows.length, count, generation);
+            return new StoredReference(ReferenceState.ready(targetSize, generation,
+                    ReferenceProfile.ofRows(schema, rows, createdAt, ReferenceSource.values()[source])), chunkRows, chunks);
+        }
+        long first = in.readLong();
+        long last = in.readLong();
+        float[] tail = CompactEncoding.readRows(in, schema.size());
+        System.arraycopy(tail, 0, rows, filled, Math.min(tail.length, rows.length - filled));
+        requireFilled(filled + tail.length, rows.length, count, generation);
+        return new StoredReference(ReferenceState.collecting(targetSize, generation, WindowAggregate.ofRows(schema, rows, first, last)),
+                chunkRows, chunks);
+    }
+
+    /** Reads the latest report that ends both state forms and builds the monitor with the counters (seen, tested, alarms). */
+    private static ModelMonitor restored(DataInputStream in, ModelVersion mv, FeatureSchema schema, DriftSettings settings,
+            String engineDevice, long[] counters, ReferenceState reference, SampleWindows windows, WindowAggregate last)
+            throws IOException {
+        AlignmentReport report = in.readBoolean()
+                ? AlignmentReport.fromJson(new String(CompactEncoding.readBlock(in), StandardCharsets.UTF_8))
+                : null;
+        ModelMonitor monitor = new ModelMonitor(mv, schema, settings, engineDevice, reference, windows, last);
+        monitor.samplesSeen = counters[0];
+        monitor.windowsTested = counters[1];
+        monitor.alarms = counters[2];
+        monitor.latest = report;
+        return monitor;
     }
 
     private static void requireSame(ModelVersion expected, ModelVersion stored) {
@@ -454,12 +470,12 @@ public final class ModelMonitor {
     }
 
     /** Reads the single-value state of earlier versions (tag 'M'): the reference, windows and last window in one value. */
-    private static ModelMonitor fromLegacyBytes(byte[] bytes, FeatureSchema schema, DriftSettings settings, String engineDevice) {
+    private static ModelMonitor fromLegacyBytes(ModelVersion modelVersion, byte[] bytes, FeatureSchema schema, DriftSettings settings,
+            String engineDevice) {
         return CompactEncoding.decode(bytes, LEGACY_TAG, "model monitor state", in -> {
             ModelVersion mv = new ModelVersion(in.readUTF(), in.readUTF());
-            long seen = in.readLong();
-            long tested = in.readLong();
-            long flagged = in.readLong();
+            requireSame(modelVersion, mv);
+            long[] counters = {in.readLong(), in.readLong(), in.readLong()};
             ReferenceState reference = ReferenceState.fromBytes(CompactEncoding.readBlock(in));
             Optional<FeatureSchema> stored = reference.profile().map(ReferenceProfile::schema);
             if (stored.isPresent()) {
@@ -467,15 +483,7 @@ public final class ModelMonitor {
             }
             SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance(), true);
             WindowAggregate last = in.readBoolean() ? WindowAggregate.fromBytes(CompactEncoding.readBlock(in)) : null;
-            AlignmentReport report = in.readBoolean()
-                    ? AlignmentReport.fromJson(new String(CompactEncoding.readBlock(in), StandardCharsets.UTF_8))
-                    : null;
-            ModelMonitor monitor = new ModelMonitor(mv, schema, settings, engineDevice, reference, windows, last);
-            monitor.samplesSeen = seen;
-            monitor.windowsTested = tested;
-            monitor.alarms = flagged;
-            monitor.latest = report;
-            return monitor;
+            return restored(in, mv, schema, settings, engineDevice, counters, reference, windows, last);
         });
     }
 }

@@ -40,7 +40,7 @@ class ModelMonitorTest {
         return out;
     }
 
-    private static long time(int i) {
+    static long time(int i) {
         return 10_000L + 100L * i;
     }
 
@@ -182,7 +182,7 @@ class ModelMonitorTest {
     }
 
     /** Feeds samples {@code from .. from + n - 1} and saves after every {@code batch} samples and at the end, as the processor does. */
-    private static void feedAndSave(ModelMonitor monitor, SyntheticSamples samples, int from, int n, int batch, StateRecords records) {
+    static void feedAndSave(ModelMonitor monitor, SyntheticSamples samples, int from, int n, int batch, StateRecords records) {
         for (int i = from; i < from + n; i++) {
             monitor.accept(samples.next(i), time(i));
             if ((i - from + 1) % batch == 0 || i == from + n - 1) {

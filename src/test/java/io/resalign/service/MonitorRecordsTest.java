@@ -30,7 +30,7 @@ class MonitorRecordsTest {
     private static final int BATCH = 16;
 
     private static long time(int i) {
-        return 10_000L + 100L * i;
+        return ModelMonitorTest.time(i);
     }
 
     private static ModelMonitor load(StateRecords records, FeatureSchema schema, DriftSettings settings) {
@@ -86,15 +86,7 @@ class MonitorRecordsTest {
 
         ModelMonitor restored = load(records, schema, settings);
         assertEquals(monitor.referenceProfile(), restored.referenceProfile(), "the 5,000-sample reference came back unchanged");
-        List<AlignmentReport> expected = new ArrayList<>();
-        List<AlignmentReport> actual = new ArrayList<>();
-        for (int i = 5_400; i < 5_800; i++) {
-            SampleMetrics m = samples.next(i);
-            monitor.accept(m, time(i)).ifPresent(expected::add);
-            restored.accept(m, time(i)).ifPresent(actual::add);
-        }
-        assertEquals(2, expected.size());
-        assertEquals(expected, actual);
+        assertEquals(2, assertSameContinuation(monitor, restored, samples, 5_400, 400, "reference 5,000"));
     }
 
     @Test
@@ -160,15 +152,7 @@ class MonitorRecordsTest {
             ModelMonitor reread = load(records, SyntheticSamples.SCHEMA, SETTINGS);
             assertFalse(reread.migrated());
 
-            List<AlignmentReport> expected = new ArrayList<>();
-            List<AlignmentReport> actual = new ArrayList<>();
-            for (int i = cut; i < cut + 260; i++) {
-                SampleMetrics m = samples.next(i);
-                same.accept(m, time(i)).ifPresent(expected::add);
-                reread.accept(m, time(i)).ifPresent(actual::add);
-            }
-            assertFalse(expected.isEmpty());
-            assertEquals(expected, actual, "cut " + cut + ": the migrated monitor continues as the original");
+            assertTrue(assertSameContinuation(same, reread, samples, cut, 260, "migrated at cut " + cut) > 0);
         }
     }
 
@@ -184,13 +168,22 @@ class MonitorRecordsTest {
         assertTrue(e.getMessage().contains("at most " + (256 * 1024 / (104 * 4))), e.getMessage());
     }
 
-    private static void feedAndSave(ModelMonitor monitor, SyntheticSamples samples, int from, int n, InMemoryRecords records) {
+    /** Feeds samples {@code from .. from + n - 1} to both monitors, asserts they report alike, and returns the number of reports. */
+    private static int assertSameContinuation(ModelMonitor original, ModelMonitor restored, SyntheticSamples samples, int from, int n,
+            String what) {
+        List<AlignmentReport> expected = new ArrayList<>();
+        List<AlignmentReport> actual = new ArrayList<>();
         for (int i = from; i < from + n; i++) {
-            monitor.accept(samples.next(i), time(i));
-            if ((i - from + 1) % BATCH == 0 || i == from + n - 1) {
-                monitor.save(records);
-            }
+            SampleMetrics m = samples.next(i);
+            original.accept(m, time(i)).ifPresent(expected::add);
+            restored.accept(m, time(i)).ifPresent(actual::add);
         }
+        assertEquals(expected, actual, what + ": the restored monitor continues as the original");
+        return expected.size();
+    }
+
+    private static void feedAndSave(ModelMonitor monitor, SyntheticSamples samples, int from, int n, InMemoryRecords records) {
+        ModelMonitorTest.feedAndSave(monitor, samples, from, n, BATCH, records);
     }
 
     private static byte[] fixture(String name) throws IOException {
