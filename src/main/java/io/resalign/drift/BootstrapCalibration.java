@@ -3,7 +3,9 @@ package io.resalign.drift;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Calibrates the drift statistic on the reference itself: it draws windows of the tested size from
@@ -29,6 +31,9 @@ final class BootstrapCalibration {
                 }
             };
 
+    /** Thresholds of the sizes calibrated so far, readable without waiting for a running calibration. */
+    private final Map<Integer, Double> calibrated = new ConcurrentHashMap<>();
+
     BootstrapCalibration(ReferenceScores scores, DriftSettings settings) {
         this.scores = scores;
         this.settings = settings;
@@ -36,7 +41,16 @@ final class BootstrapCalibration {
 
     /** Returns the (1 - alpha) quantile of the replicates for windows of {@code windowRows} samples. */
     double threshold(int windowRows) {
-        double[] sorted = replicates(windowRows);
+        return quantile(replicates(windowRows));
+    }
+
+    /** Returns the threshold for windows of {@code windowRows} samples if it is calibrated already; never waits. */
+    OptionalDouble thresholdIfCalibrated(int windowRows) {
+        Double t = calibrated.get(windowRows);
+        return t == null ? OptionalDouble.empty() : OptionalDouble.of(t);
+    }
+
+    private double quantile(double[] sorted) {
         int b = sorted.length;
         int rank = (int) Math.ceil((1 - settings.falseAlarmRate()) * (b + 1));
         return sorted[Math.min(Math.max(rank, 1), b) - 1];
@@ -50,7 +64,9 @@ final class BootstrapCalibration {
     }
 
     synchronized double[] replicates(int windowRows) {
-        return replicatesBySize.computeIfAbsent(windowRows, this::simulate);
+        double[] sorted = replicatesBySize.computeIfAbsent(windowRows, this::simulate);
+        calibrated.putIfAbsent(windowRows, quantile(sorted));
+        return sorted;
     }
 
     private double[] simulate(int windowRows) {

@@ -69,14 +69,16 @@ public final class CompactEncoding {
         }
     }
 
-    static void writeSchema(DataOutputStream out, FeatureSchema schema) throws IOException {
+    /** Writes the feature names. */
+    public static void writeSchema(DataOutputStream out, FeatureSchema schema) throws IOException {
         out.writeShort(schema.size());
         for (String name : schema.names()) {
             out.writeUTF(name);
         }
     }
 
-    static FeatureSchema readSchema(DataInputStream in) throws IOException {
+    /** Reads feature names written by {@link #writeSchema}. */
+    public static FeatureSchema readSchema(DataInputStream in) throws IOException {
         int size = in.readUnsignedShort();
         List<String> names = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
@@ -85,14 +87,16 @@ public final class CompactEncoding {
         return FeatureSchema.of(names);
     }
 
-    static void writeRows(DataOutputStream out, float[] rows, int length) throws IOException {
+    /** Writes {@code length} values of row-major float32 rows, length-prefixed. */
+    public static void writeRows(DataOutputStream out, float[] rows, int length) throws IOException {
         out.writeInt(length);
         for (int i = 0; i < length; i++) {
             out.writeFloat(rows[i]);
         }
     }
 
-    static float[] readRows(DataInputStream in, int featureCount) throws IOException {
+    /** Reads rows written by {@link #writeRows}, checking they are whole rows of {@code featureCount} values. */
+    public static float[] readRows(DataInputStream in, int featureCount) throws IOException {
         int length = in.readInt();
         if (length < 0 || length % featureCount != 0) {
             throw new IOException("row data of " + length + " values is not a whole number of "

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
@@ -76,6 +77,24 @@ public final class DriftTest {
     /** Returns the calibrated threshold for windows of {@code windowCount} samples. */
     public double threshold(int windowCount) {
         return calibration.threshold(windowCount);
+    }
+
+    /**
+     * Returns the reference band of one feature for windows of {@code windowCount} samples: the
+     * reference mean m and m -+ T sd sqrt(1/n + 1/N), with T the calibrated threshold for that window
+     * size, sd the reference's sample standard deviation and N its defined values (docs/drift.md,
+     * "Reference band"). The band is NaN while the threshold is still being calibrated (this never
+     * waits for it) and for a feature with fewer than {@code minDefinedValues} defined reference values.
+     */
+    public ReferenceBand band(int feature, int windowCount) {
+        double mean = referenceMean[feature];
+        OptionalDouble threshold = calibration.thresholdIfCalibrated(windowCount);
+        int defined = scores.definedCount(feature);
+        if (threshold.isEmpty() || defined < settings.minDefinedValues()) {
+            return new ReferenceBand(mean, Double.NaN, Double.NaN);
+        }
+        double halfWidth = threshold.getAsDouble() * referenceSd[feature] * Math.sqrt(1.0 / windowCount + 1.0 / defined);
+        return new ReferenceBand(mean, mean - halfWidth, mean + halfWidth);
     }
 
     /** Tests one closed window and returns the full report. */

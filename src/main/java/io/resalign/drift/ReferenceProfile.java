@@ -36,6 +36,26 @@ public final class ReferenceProfile {
         return new ReferenceProfile(window.schema(), window.rowsCopy(), createdAt, source);
     }
 
+    /**
+     * Returns a profile of {@code rows} (row-major, whole rows of {@code schema}) as a store that
+     * keeps the rows in its own layout read them back.
+     */
+    public static ReferenceProfile ofRows(FeatureSchema schema, float[] rows, long createdAt, ReferenceSource source) {
+        if (rows.length == 0 || rows.length % schema.size() != 0) {
+            throw new IllegalArgumentException("a reference profile needs whole rows of " + schema.size()
+                    + " features, got " + rows.length + " values");
+        }
+        return new ReferenceProfile(schema, rows.clone(), createdAt, source);
+    }
+
+    /** Returns a copy of samples {@code from} (inclusive) to {@code to} (exclusive), row-major. */
+    public float[] rows(int from, int to) {
+        if (from < 0 || to > count || from > to) {
+            throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of a reference of " + count);
+        }
+        return Arrays.copyOfRange(rows, from * schema.size(), to * schema.size());
+    }
+
     /** Returns the feature schema. */
     public FeatureSchema schema() {
         return schema;

@@ -169,6 +169,26 @@ public final class WindowAggregate {
         return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
     }
 
+    /**
+     * Returns a window of these rows (row-major, whole rows of {@code schema}) observed between
+     * {@code firstTimestamp} and {@code lastTimestamp}: the inverse of {@link #rows} for stores that
+     * keep rows in their own layout.
+     */
+    public static WindowAggregate ofRows(FeatureSchema schema, float[] rows, long firstTimestamp, long lastTimestamp) {
+        if (rows.length % schema.size() != 0) {
+            throw new IllegalArgumentException(rows.length + " values are not whole rows of " + schema.size() + " features");
+        }
+        return new WindowAggregate(schema, rows.clone(), firstTimestamp, lastTimestamp);
+    }
+
+    /** Returns a copy of samples {@code from} (inclusive) to {@code to} (exclusive), row-major. */
+    public float[] rows(int from, int to) {
+        if (from < 0 || to > count || from > to) {
+            throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of a window of " + count);
+        }
+        return Arrays.copyOfRange(rows, from * schema.size(), to * schema.size());
+    }
+
     /** Returns a copy of the rows, row-major, {@code count() * schema().size()} values. */
     float[] rowsCopy() {
         return Arrays.copyOf(rows, count * schema.size());

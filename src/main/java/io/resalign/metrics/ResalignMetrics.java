@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.ModelVersion;
+import io.resalign.drift.ReferenceBand;
 import io.resalign.service.ModelStatus;
 import io.resalign.service.MonitorGauges;
 import io.resalign.streams.record.RejectReason;
@@ -46,6 +47,12 @@ public class ResalignMetrics {
     public static final String MODEL_LOADED = "resalign.model.loaded";
     public static final String WINDOW_FEATURE_MEAN = "resalign.window.feature.mean";
     public static final String WINDOW_BLOCK_FEATURE_MEAN = "resalign.window.block.feature.mean";
+    public static final String REFERENCE_FEATURE_MEAN = "resalign.reference.feature.mean";
+    public static final String REFERENCE_FEATURE_BAND_LOW = "resalign.reference.feature.band.low";
+    public static final String REFERENCE_FEATURE_BAND_HIGH = "resalign.reference.feature.band.high";
+    public static final String REFERENCE_BLOCK_FEATURE_MEAN = "resalign.reference.block.feature.mean";
+    public static final String REFERENCE_BLOCK_FEATURE_BAND_LOW = "resalign.reference.block.feature.band.low";
+    public static final String REFERENCE_BLOCK_FEATURE_BAND_HIGH = "resalign.reference.block.feature.band.high";
     public static final String DRIFT_STATISTIC = "resalign.drift.statistic";
     public static final String DRIFT_THRESHOLD = "resalign.drift.threshold";
     public static final String DRIFT_DECISION = "resalign.drift.decision";
@@ -117,27 +124,42 @@ public class ResalignMetrics {
             }).description(help).tags(tags).register(registry);
         }
 
+        /**
+         * Registers, on a feature's first publication, its window mean and its reference mean and
+         * band; a per-sample feature is labelled {@code feature}, a block feature {@code block} and
+         * {@code feature} (the metric name within the block), under the {@code _block_} names.
+         */
         void featureGauges(ModelVersion mv, MonitorGauges g) {
             for (String feature : g.windowMeans().keySet()) {
                 if (featureGauges.putIfAbsent(feature, Boolean.TRUE) != null) {
                     continue;
                 }
                 String block = FeatureSchema.blockOf(feature);
-                Tags tags = tags(mv);
-                String name;
-                if (block == null) {
-                    name = WINDOW_FEATURE_MEAN;
-                    tags = tags.and("feature", feature);
-                } else {
-                    name = WINDOW_BLOCK_FEATURE_MEAN;
-                    tags = tags.and("block", block).and("feature", feature.substring(feature.lastIndexOf(':') + 1));
-                }
-                Gauge.builder(name, latest, ref -> {
-                    MonitorGauges m = ref.get();
-                    Double v = m == null ? null : m.windowMeans().get(feature);
-                    return v == null ? Double.NaN : v;
-                }).description("Mean of a feature over the latest tested window").tags(tags).register(registry);
+                Tags tags = block == null ? tags(mv).and("feature", feature)
+                        : tags(mv).and("block", block).and("feature", feature.substring(feature.lastIndexOf(':') + 1));
+                featureGauge(block == null ? WINDOW_FEATURE_MEAN : WINDOW_BLOCK_FEATURE_MEAN,
+                        "Mean of a feature over the latest tested window", tags, m -> m.windowMeans().get(feature));
+                featureGauge(block == null ? REFERENCE_FEATURE_MEAN : REFERENCE_BLOCK_FEATURE_MEAN,
+                        "Mean of a feature over the reference samples (NaN while collecting)", tags, m -> band(m, feature).mean());
+                featureGauge(block == null ? REFERENCE_FEATURE_BAND_LOW : REFERENCE_BLOCK_FEATURE_BAND_LOW,
+                        "Lower edge of the band a window mean of the feature stays in without drift (docs/drift.md)", tags,
+                        m -> band(m, feature).low());
+                featureGauge(block == null ? REFERENCE_FEATURE_BAND_HIGH : REFERENCE_BLOCK_FEATURE_BAND_HIGH,
+                        "Upper edge of the band a window mean of the feature stays in without drift (docs/drift.md)", tags,
+                        m -> band(m, feature).high());
             }
+        }
+
+        private static ReferenceBand band(MonitorGauges m, String feature) {
+            return m.reference().getOrDefault(feature, ReferenceBand.UNKNOWN);
+        }
+
+        private void featureGauge(String name, String help, Tags tags, java.util.function.Function<MonitorGauges, Double> value) {
+            Gauge.builder(name, latest, ref -> {
+                MonitorGauges m = ref.get();
+                Double v = m == null ? null : value.apply(m);
+                return v == null ? Double.NaN : v;
+            }).description(help).tags(tags).register(registry);
         }
     }
 

@@ -4,16 +4,21 @@ import io.resalign.drift.CompactEncoding;
 import io.resalign.drift.DriftMonitor;
 import io.resalign.drift.DriftReport;
 import io.resalign.drift.DriftSettings;
+import io.resalign.drift.DriftTest;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureShift;
 import io.resalign.drift.FeatureSummary;
 import io.resalign.drift.FeatureVector;
 import io.resalign.drift.ModelVersion;
+import io.resalign.drift.ReferenceBand;
 import io.resalign.drift.ReferenceProfile;
+import io.resalign.drift.ReferenceSource;
 import io.resalign.drift.ReferenceState;
 import io.resalign.drift.WindowAggregate;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.streams.record.SampleRecord;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,14 +41,26 @@ import java.util.OptionalInt;
  * is the drift package's {@link DriftMonitor}; this class keeps the serialisable windows with
  * sample ordinals and output counts, and adds reports, gauges and the state encoding.
  *
- * <p>The state ({@link #toBytes()}) is the value of a Kafka state store: the drift package's
- * reference and window codecs, plus the sample ordinal, the output counts per pane, the last
- * closed window (for a pin), the latest report and two counters. The drift test itself is not
- * stored: it is rebuilt from the reference and the settings and gives the same thresholds, so a
- * restored monitor continues exactly as the original. Not thread-safe: one per stream task.
+ * <p>The state lives in a Kafka state store as bounded records ({@link #save}, {@link #load},
+ * layout in {@link MonitorRecords}): the reference in immutable chunks, the last closed window (for
+ * a pin), and a small head with the sample ordinal, the counters, the open windows with their
+ * output counts and the latest report. The drift test itself is not stored: it is rebuilt from the
+ * reference and the settings and gives the same thresholds, so a restored monitor continues exactly
+ * as the original. Not thread-safe: one per stream task.
  */
 public final class ModelMonitor {
-    private static final byte TAG = 'M';
+    /** Type tag of the head record. */
+    private static final byte HEAD_TAG = 'H';
+    /** Type tag of the single-value state of earlier versions, read for migration. */
+    private static final byte LEGACY_TAG = 'M';
+
+    /**
+     * What the last save (or the load) left in the store: the reference generation and its chunks,
+     * the last window (by identity), whether that is known, and whether stray chunks were swept.
+     */
+    private record Saved(long generation, int chunks, WindowAggregate lastWindow, boolean lastWindowKnown, boolean swept) {
+        static final Saved NOTHING = new Saved(-1, 0, null, false, false);
+    }
 
     private final ModelVersion modelVersion;
     private final FeatureSchema schema;
@@ -55,6 +72,9 @@ public final class ModelMonitor {
     private long windowsTested;
     private long alarms;
     private AlignmentReport latest;
+    private int chunkRows;
+    private Saved saved = Saved.NOTHING;
+    private boolean migrated;
 
     /**
      * Creates a monitor that starts by collecting its reference.
@@ -226,25 +246,89 @@ public final class ModelMonitor {
             decision = latest.drift().alarm();
         }
         double age = drift.reference().profile().map(p -> p.ageSeconds(nowMillis)).orElse(Double.NaN);
-        return new MonitorGauges(modelVersion.model(), modelVersion.version(), means, statistic, threshold, decision, age,
+        Map<String, ReferenceBand> bands = new LinkedHashMap<>();
+        Optional<DriftTest> test = drift.currentTest();
+        for (int f = 0; f < schema.size(); f++) {
+            bands.put(schema.name(f), test.isPresent() ? test.get().band(f, settings.windowSize()) : ReferenceBand.UNKNOWN);
+        }
+        return new MonitorGauges(modelVersion.model(), modelVersion.version(), means, bands, statistic, threshold, decision, age,
                 drift.reference().isCollecting(), drift.reference().collectedCount(), samplesSeen, windowsTested, alarms);
     }
 
-    /** Returns the compact binary form, the value of the monitor state store. */
-    public byte[] toBytes() {
-        return CompactEncoding.encode(TAG, out -> {
+    /**
+     * Writes what changed since the last save to the monitor store, in the layout of
+     * {@link MonitorRecords}: the reference chunks that filled (all chunks of a new reference), the
+     * last closed window when another one closed, then the head; then it deletes the chunks of a
+     * replaced reference. New records go before the head that names them, so a store that holds a
+     * prefix of these writes (at-least-once, after a crash) never has a head without its chunks.
+     * The first save of a monitor also deletes reference chunks and a last window no head names
+     * (left by an interrupted save, or by a state that was refused).
+     */
+    public void save(StateRecords records) {
+        ReferenceState reference = drift.reference();
+        long generation = reference.generation();
+        boolean newGeneration = generation != saved.generation;
+        if (newGeneration) {
+            chunkRows = MonitorRecords.rowsPerChunk(schema);
+        }
+        int chunks = MonitorRecords.chunkCount(reference.collectedCount(), chunkRows, !reference.isCollecting());
+        for (int i = newGeneration ? 0 : saved.chunks; i < chunks; i++) {
+            int to = Math.min(reference.collectedCount(), (i + 1) * chunkRows);
+            records.put(MonitorRecords.chunkKey(modelVersion, generation, i), MonitorRecords.chunk(reference.rows(i * chunkRows, to)));
+        }
+        WindowAggregate lastWindow = drift.lastWindow().orElse(null);
+        if (lastWindow != saved.lastWindow || !saved.lastWindowKnown) {
+            if (lastWindow != null) {
+                records.put(MonitorRecords.lastWindowKey(modelVersion), lastWindow.toBytes());
+            } else {
+                records.delete(MonitorRecords.lastWindowKey(modelVersion));
+            }
+        }
+        records.put(MonitorRecords.headKey(modelVersion), head(chunks));
+        if (newGeneration && saved.generation >= 0) {
+            for (int i = 0; i < saved.chunks; i++) {
+                records.delete(MonitorRecords.chunkKey(modelVersion, saved.generation, i));
+            }
+        }
+        if (!saved.swept) {
+            for (String key : records.keysWithPrefix(MonitorRecords.referencePrefix(modelVersion))) {
+                long[] chunk = MonitorRecords.parseChunkKey(modelVersion, key);
+                if (chunk != null && (chunk[0] != generation || chunk[1] >= chunks)) {
+                    records.delete(key);
+                }
+            }
+        }
+        saved = new Saved(generation, chunks, lastWindow, true, true);
+    }
+
+    private byte[] head(int chunks) {
+        ReferenceState reference = drift.reference();
+        return CompactEncoding.encode(HEAD_TAG, out -> {
             out.writeUTF(modelVersion.model());
             out.writeUTF(modelVersion.version());
             out.writeLong(samplesSeen);
             out.writeLong(windowsTested);
             out.writeLong(alarms);
-            CompactEncoding.writeBlock(out, drift.reference().toBytes());
-            windows.write(out);
-            Optional<WindowAggregate> lastWindow = drift.lastWindow();
-            out.writeBoolean(lastWindow.isPresent());
-            if (lastWindow.isPresent()) {
-                CompactEncoding.writeBlock(out, lastWindow.get().toBytes());
+            CompactEncoding.writeSchema(out, schema);
+            out.writeInt(reference.targetSize());
+            out.writeLong(reference.generation());
+            out.writeInt(chunkRows);
+            out.writeInt(chunks);
+            out.writeInt(reference.collectedCount());
+            Optional<ReferenceProfile> profile = reference.profile();
+            out.writeBoolean(profile.isPresent());
+            if (profile.isPresent()) {
+                out.writeByte(profile.get().source().ordinal());
+                out.writeLong(profile.get().createdAt());
+            } else {
+                WindowAggregate collecting = reference.collectingSamples().orElseThrow();
+                out.writeLong(collecting.firstTimestamp());
+                out.writeLong(collecting.lastTimestamp());
+                float[] tail = collecting.rows(chunks * chunkRows, collecting.count());
+                CompactEncoding.writeRows(out, tail, tail.length);
             }
+            windows.write(out);
+            out.writeBoolean(drift.lastWindow().isPresent());
             out.writeBoolean(latest != null);
             if (latest != null) {
                 CompactEncoding.writeBlock(out, latest.toJsonBytes());
@@ -253,38 +337,153 @@ public final class ModelMonitor {
     }
 
     /**
-     * Restores a monitor written by {@link #toBytes()} under the current configuration.
+     * Restores the monitor of {@code modelVersion} from the monitor store under the current
+     * configuration; empty when the store has no state for it.
      *
-     * <p>The reference keeps the size it was collecting to (a new reference size applies from the
-     * next reset); when the window size or advance changed, the open panes are dropped and windows
-     * start afresh; reports name the current engine device.
+     * <p>Reads the head, then the reference chunks and the last window it names. A value in the
+     * single-value form of earlier versions is read once and migrated (written in the current layout
+     * at the next {@link #save}; {@link #migrated()} tells). The reference keeps the size it was
+     * collecting to (a new reference size applies from the next reset); when the window size or
+     * advance changed, the open panes are dropped and windows start afresh; reports name the current
+     * engine device.
      *
-     * @throws IllegalArgumentException when the bytes are not a monitor state, or were written for
-     *     another model version or feature schema
+     * @throws IllegalArgumentException when the records are not a monitor state, miss a part, or
+     *     were written for another model version or feature schema
      */
-    public static ModelMonitor fromBytes(byte[] bytes, FeatureSchema schema, DriftSettings settings, String engineDevice) {
-        return CompactEncoding.decode(bytes, TAG, "model monitor state", in -> {
+    public static Optional<ModelMonitor> load(StateRecords records, ModelVersion modelVersion, FeatureSchema schema,
+            DriftSettings settings, String engineDevice) {
+        byte[] head = records.get(MonitorRecords.headKey(modelVersion));
+        if (head == null) {
+            return Optional.empty();
+        }
+        if (head.length > 0 && head[0] == LEGACY_TAG) {
+            ModelMonitor monitor = fromLegacyBytes(modelVersion, head, schema, settings, engineDevice);
+            monitor.migrated = true;
+            return Optional.of(monitor);
+        }
+        return Optional.of(CompactEncoding.decode(head, HEAD_TAG, "monitor head of " + MonitorRecords.headKey(modelVersion), in -> {
             ModelVersion mv = new ModelVersion(in.readUTF(), in.readUTF());
-            long seen = in.readLong();
-            long tested = in.readLong();
-            long flagged = in.readLong();
+            requireSame(modelVersion, mv);
+            long[] counters = {in.readLong(), in.readLong(), in.readLong()};
+            requireSchema(mv, CompactEncoding.readSchema(in), schema);
+            StoredReference reference = readReference(in, records, mv, schema);
+            SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance(), false);
+            WindowAggregate last = null;
+            if (in.readBoolean()) {
+                String key = MonitorRecords.lastWindowKey(mv);
+                byte[] bytes = records.get(key);
+                if (bytes == null) {
+                    throw new IllegalArgumentException("the head names a last window, but " + key + " is missing");
+                }
+                last = WindowAggregate.fromBytes(bytes);
+                requireSchema(mv, last.schema(), schema);
+            }
+            ModelMonitor monitor = restored(in, mv, schema, settings, engineDevice, counters, reference.state(), windows, last);
+            monitor.chunkRows = reference.chunkRows();
+            monitor.saved = new Saved(reference.state().generation(), reference.chunks(), last, true, false);
+            return monitor;
+        }));
+    }
+
+    /** A reference read back from the head and its chunks, with the chunking it was stored in. */
+    private record StoredReference(ReferenceState state, int chunkRows, int chunks) {}
+
+    /** Reads the head's reference part and the chunks it names. */
+    private static StoredReference readReference(DataInputStream in, StateRecords records, ModelVersion mv, FeatureSchema schema)
+            throws IOException {
+        int targetSize = in.readInt();
+        long generation = in.readLong();
+        int chunkRows = in.readInt();
+        int chunks = in.readInt();
+        int count = in.readInt();
+        boolean ready = in.readBoolean();
+        float[] rows = new float[count * schema.size()];
+        int filled = 0;
+        for (int i = 0; i < chunks; i++) {
+            String key = MonitorRecords.chunkKey(mv, generation, i);
+            float[] chunk = MonitorRecords.readChunk(records.get(key), schema, key);
+            if (filled + chunk.length > rows.length) {
+                throw new IllegalArgumentException("reference chunks of generation " + generation + " hold more than the "
+                        + count + " samples the head names");
+            }
+            System.arraycopy(chunk, 0, rows, filled, chunk.length);
+            filled += chunk.length;
+        }
+        if (ready) {
+            int source = in.readUnsignedByte();
+            if (source >= ReferenceSource.values().length) {
+                throw new IOException("unknown reference source " + source);
+            }
+            long createdAt = in.readLong();
+            requireFilled(filled, rows.length, count, generation);
+            return new StoredReference(ReferenceState.ready(targetSize, generation,
+                    ReferenceProfile.ofRows(schema, rows, createdAt, ReferenceSource.values()[source])), chunkRows, chunks);
+        }
+        long first = in.readLong();
+        long last = in.readLong();
+        float[] tail = CompactEncoding.readRows(in, schema.size());
+        System.arraycopy(tail, 0, rows, filled, Math.min(tail.length, rows.length - filled));
+        requireFilled(filled + tail.length, rows.length, count, generation);
+        return new StoredReference(ReferenceState.collecting(targetSize, generation, WindowAggregate.ofRows(schema, rows, first, last)),
+                chunkRows, chunks);
+    }
+
+    /** Reads the latest report that ends both state forms and builds the monitor with the counters (seen, tested, alarms). */
+    private static ModelMonitor restored(DataInputStream in, ModelVersion mv, FeatureSchema schema, DriftSettings settings,
+            String engineDevice, long[] counters, ReferenceState reference, SampleWindows windows, WindowAggregate last)
+            throws IOException {
+        AlignmentReport report = in.readBoolean()
+                ? AlignmentReport.fromJson(new String(CompactEncoding.readBlock(in), StandardCharsets.UTF_8))
+                : null;
+        ModelMonitor monitor = new ModelMonitor(mv, schema, settings, engineDevice, reference, windows, last);
+        monitor.samplesSeen = counters[0];
+        monitor.windowsTested = counters[1];
+        monitor.alarms = counters[2];
+        monitor.latest = report;
+        return monitor;
+    }
+
+    private static void requireSame(ModelVersion expected, ModelVersion stored) {
+        if (!expected.equals(stored)) {
+            throw new IllegalArgumentException("the monitor head under " + MonitorRecords.headKey(expected) + " is the state of "
+                    + MonitorRecords.headKey(stored));
+        }
+    }
+
+    private static void requireSchema(ModelVersion mv, FeatureSchema stored, FeatureSchema expected) {
+        if (!stored.equals(expected)) {
+            throw new IllegalArgumentException("monitor state of " + mv.model() + ":" + mv.version() + " has features "
+                    + stored.names() + ", expected " + expected.names() + " (same model version, same watched blocks)");
+        }
+    }
+
+    private static void requireFilled(int values, int expected, int count, long generation) {
+        if (values != expected) {
+            throw new IllegalArgumentException("reference generation " + generation + " should hold " + count + " samples, its chunks and"
+                    + " head hold " + values + " values");
+        }
+    }
+
+    /** Returns whether this monitor was read from the single-value state of earlier versions (written anew by the next save). */
+    public boolean migrated() {
+        return migrated;
+    }
+
+    /** Reads the single-value state of earlier versions (tag 'M'): the reference, windows and last window in one value. */
+    private static ModelMonitor fromLegacyBytes(ModelVersion modelVersion, byte[] bytes, FeatureSchema schema, DriftSettings settings,
+            String engineDevice) {
+        return CompactEncoding.decode(bytes, LEGACY_TAG, "model monitor state", in -> {
+            ModelVersion mv = new ModelVersion(in.readUTF(), in.readUTF());
+            requireSame(modelVersion, mv);
+            long[] counters = {in.readLong(), in.readLong(), in.readLong()};
             ReferenceState reference = ReferenceState.fromBytes(CompactEncoding.readBlock(in));
             Optional<FeatureSchema> stored = reference.profile().map(ReferenceProfile::schema);
-            if (stored.isPresent() && !stored.get().equals(schema)) {
-                throw new IllegalArgumentException("monitor state of " + mv.model() + ":" + mv.version() + " has features "
-                        + stored.get().names() + ", expected " + schema.names() + " (same model version, same watched blocks)");
+            if (stored.isPresent()) {
+                requireSchema(mv, stored.get(), schema);
             }
-            SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance());
+            SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance(), true);
             WindowAggregate last = in.readBoolean() ? WindowAggregate.fromBytes(CompactEncoding.readBlock(in)) : null;
-            AlignmentReport report = in.readBoolean()
-                    ? AlignmentReport.fromJson(new String(CompactEncoding.readBlock(in), StandardCharsets.UTF_8))
-                    : null;
-            ModelMonitor monitor = new ModelMonitor(mv, schema, settings, engineDevice, reference, windows, last);
-            monitor.samplesSeen = seen;
-            monitor.windowsTested = tested;
-            monitor.alarms = flagged;
-            monitor.latest = report;
-            return monitor;
+            return restored(in, mv, schema, settings, engineDevice, counters, reference, windows, last);
         });
     }
 }

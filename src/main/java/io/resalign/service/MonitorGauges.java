@@ -1,15 +1,18 @@
 package io.resalign.service;
 
+import io.resalign.drift.ReferenceBand;
 import java.util.Map;
 
 /**
  * Holds the values the metrics layer exports for one model version at one moment: the latest
- * window's feature means, the drift statistic, threshold and decision, and the reference's state.
- * Values not known yet (no window tested, reference still collecting) are NaN.
+ * window's feature means, the reference profile per feature (mean and band), the drift statistic,
+ * threshold and decision, and the reference's state. Values not known yet (no window tested,
+ * reference still collecting, threshold still calibrating) are NaN.
  *
  * @param model model name
  * @param version model version
  * @param windowMeans latest window's mean per feature, schema order (NaN: undefined or no window yet)
+ * @param reference the reference's mean and band per feature, schema order ({@link ReferenceBand#UNKNOWN} while collecting)
  * @param statistic latest drift statistic
  * @param threshold its threshold
  * @param decision latest decision, 0 or 1 (0 before any window)
@@ -24,6 +27,7 @@ public record MonitorGauges(
         String model,
         String version,
         Map<String, Double> windowMeans,
+        Map<String, ReferenceBand> reference,
         double statistic,
         double threshold,
         int decision,
@@ -34,8 +38,9 @@ public record MonitorGauges(
         long windowsTested,
         long alarms) {
 
-    /** Copies the means. */
+    /** Copies the means and bands. */
     public MonitorGauges {
         windowMeans = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(windowMeans));
+        reference = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(reference));
     }
 }

@@ -109,17 +109,21 @@ final class SampleWindows {
         writePane(out, current);
     }
 
+    /** Writes a pane without its feature names: the head record names them once for all panes. */
     private static void writePane(DataOutputStream out, Pane p) throws IOException {
         out.writeLong(p.firstSample);
         p.counts.write(out);
-        CompactEncoding.writeBlock(out, p.samples.toBytes());
+        out.writeLong(p.samples.firstTimestamp());
+        out.writeLong(p.samples.lastTimestamp());
+        CompactEncoding.writeRows(out, p.samples.rows(0, p.samples.count()), p.samples.count() * p.samples.schema().size());
     }
 
     /**
-     * Reads windows written by {@link #write}; when the stored size or advance differ from the
+     * Reads windows written by {@link #write} ({@code legacy}: by the single-value monitor state,
+     * whose panes carried their own feature names); when the stored size or advance differ from the
      * configured ones, the open panes cannot form the configured windows and are dropped.
      */
-    static SampleWindows read(DataInputStream in, FeatureSchema schema, int size, int advance) throws IOException {
+    static SampleWindows read(DataInputStream in, FeatureSchema schema, int size, int advance, boolean legacy) throws IOException {
         int storedSize = in.readInt();
         int storedAdvance = in.readInt();
         int count = in.readInt();
@@ -128,9 +132,9 @@ final class SampleWindows {
         }
         SampleWindows windows = new SampleWindows(schema, size, advance);
         for (int i = 0; i < count; i++) {
-            windows.panes.addLast(readPane(in, schema));
+            windows.panes.addLast(legacy ? readLegacyPane(in, schema) : readPane(in, schema));
         }
-        windows.current = readPane(in, schema);
+        windows.current = legacy ? readLegacyPane(in, schema) : readPane(in, schema);
         if (storedSize != size || storedAdvance != advance) {
             windows.clear();
         }
@@ -138,6 +142,16 @@ final class SampleWindows {
     }
 
     private static Pane readPane(DataInputStream in, FeatureSchema schema) throws IOException {
+        long first = in.readLong();
+        OutputCounts counts = OutputCounts.read(in);
+        long firstTimestamp = in.readLong();
+        long lastTimestamp = in.readLong();
+        WindowAggregate samples = WindowAggregate.ofRows(schema, CompactEncoding.readRows(in, schema.size()), firstTimestamp,
+                lastTimestamp);
+        return new Pane(samples, counts, first);
+    }
+
+    private static Pane readLegacyPane(DataInputStream in, FeatureSchema schema) throws IOException {
         long first = in.readLong();
         OutputCounts counts = OutputCounts.read(in);
         WindowAggregate samples = WindowAggregate.fromBytes(CompactEncoding.readBlock(in));

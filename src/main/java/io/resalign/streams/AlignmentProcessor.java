@@ -9,6 +9,8 @@ import io.resalign.service.MicroBatcher;
 import io.resalign.service.ModelMonitor;
 import io.resalign.service.ModelRegistry;
 import io.resalign.service.MonitorGauges;
+import io.resalign.service.MonitorRecords;
+import io.resalign.service.StateRecords;
 import io.resalign.streams.record.DeadLetters;
 import io.resalign.streams.record.Decoded;
 import io.resalign.streams.record.RejectReason;
@@ -22,8 +24,10 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -40,10 +44,11 @@ import org.jboss.logging.Logger;
  * {@link ModelRegistry}, feeds the results to the model version's {@link ModelMonitor} and
  * forwards the report of every window that closes.
  *
- * <p>Monitors live in the task's key-value store (key {@code model:version}, value
- * {@link ModelMonitor#toBytes()}, with a changelog); they are cached in memory and read back with
- * {@link ModelMonitor#fromBytes} on first use, so a restarted or migrated task resumes with the
- * same reference. A wall-clock punctuator sends the batches that waited long enough and applies
+ * <p>Monitors live in the task's key-value store (with a changelog) as bounded records
+ * ({@link io.resalign.service.MonitorRecords}: a head per model version, the reference in chunks, the
+ * last window); they are cached in memory, saved after every batch and command (the head, and the
+ * parts that changed), and read back with {@link ModelMonitor#load} on first use, so a restarted or
+ * migrated task resumes with the same reference. A wall-clock punctuator sends the batches that waited long enough and applies
  * the operators' commands ({@link MonitorBoard}).
  *
  * <p>A batch that fails in the engine or the monitor costs only its records: they go to the
@@ -90,6 +95,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     private final Set<PendingRecord> stored = Collections.newSetFromMap(new IdentityHashMap<>());
     private ProcessorContext<Object, byte[]> context;
     private KeyValueStore<String, byte[]> store;
+    private StateRecords records;
     private KeyValueStore<byte[], byte[]> pendingStore;
     /** Records read from the pending store in {@code init}, re-enqueued on the first record or punctuation. */
     private List<byte[]> toResume;
@@ -107,6 +113,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     public void init(ProcessorContext<Object, byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(TopologyProducer.MONITOR_STORE);
+        this.records = records(store);
         this.pendingStore = context.getStateStore(TopologyProducer.PENDING_STORE);
         // Read now (the store is restored before init), enqueue later: analysing a full batch
         // forwards reports and dead letters, which init may not do.
@@ -243,7 +250,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         }
         ModelMonitor monitor = monitor(mv);
         boolean applied = MonitorBoard.apply(monitor, command, now);
-        store.put(key(mv), monitor.toBytes());
+        monitor.save(records);
         publish(monitor, now);
         LOG.infof("%s on %s: %s", command, key(mv), applied ? "applied" : "nothing to do");
         return applied;
@@ -269,7 +276,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             List<SampleMetrics> results = registry.analyse(mv, batch);
             monitor = monitor(mv);
             reports = monitor.acceptAll(batch, results);
-            store.put(key(mv), monitor.toBytes());
+            monitor.save(records);
         } catch (RuntimeException e) {
             monitors.remove(mv); // possibly half-updated: the next use reads the stored state back
             metrics.batchFailed(mv, batch.size());
@@ -313,16 +320,49 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
 
     private ModelMonitor monitor(ModelVersion mv) {
         return monitors.computeIfAbsent(mv, k -> {
-            byte[] stored = store.get(key(k));
-            if (stored != null) {
-                try {
-                    return ModelMonitor.fromBytes(stored, registry.schema(k), settings.drift(), registry.deviceLabel());
-                } catch (IllegalArgumentException e) {
-                    LOG.warnf("Stored monitor state of %s is unusable (%s); starting a new reference", key(k), e.getMessage());
+            try {
+                Optional<ModelMonitor> stored = ModelMonitor.load(records, k, registry.schema(k), settings.drift(), registry.deviceLabel());
+                if (stored.isPresent()) {
+                    if (stored.get().migrated()) {
+                        LOG.infof("Monitor state of %s is in the single-value form of earlier versions; read once, it is written"
+                                + " as bounded records from the next batch on", key(k));
+                    }
+                    return stored.get();
                 }
+            } catch (IllegalArgumentException e) {
+                LOG.warnf("Stored monitor state of %s is unusable (%s); starting a new reference", key(k), e.getMessage());
             }
             return new ModelMonitor(k, registry.schema(k), settings.drift(), registry.deviceLabel());
         });
+    }
+
+    /** Returns the monitor store as the records a monitor saves to and loads from. */
+    static StateRecords records(KeyValueStore<String, byte[]> store) {
+        return new StateRecords() {
+            @Override
+            public byte[] get(String key) {
+                return store.get(key);
+            }
+
+            @Override
+            public void put(String key, byte[] value) {
+                store.put(key, value);
+            }
+
+            @Override
+            public void delete(String key) {
+                store.delete(key);
+            }
+
+            @Override
+            public List<String> keysWithPrefix(String prefix) {
+                List<String> keys = new ArrayList<>();
+                try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, new StringSerializer())) {
+                    it.forEachRemaining(kv -> keys.add(kv.key));
+                }
+                return keys;
+            }
+        };
     }
 
     private void deadLetter(PendingRecord o, Decoded.Rejection rejection) {
@@ -332,7 +372,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
 
     /** Returns the store key and report key of a model version. */
     static String key(ModelVersion mv) {
-        return mv.model() + ":" + mv.version();
+        return MonitorRecords.headKey(mv);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.resalign.drift.Combiner;
 import io.resalign.drift.DriftSettings;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.ModelRegistry;
+import io.resalign.service.MonitorRecords;
 import io.resalign.streams.record.SampleDecoder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -28,7 +29,10 @@ public class TopologyProducer {
     public static final String DLQ_SINK = "dead-letter-sink";
     /** The sink of reports. */
     public static final String REPORTS_SINK = "reports-sink";
-    /** The key-value store of monitor states, key {@code model:version}. */
+    /**
+     * The key-value store of monitor states: per model version a head under {@code model:version},
+     * the reference in chunks and the last window ({@link MonitorRecords}).
+     */
     public static final String MONITOR_STORE = "model-monitors";
     /**
      * The key-value store of records whose samples wait for their batch ({@link PendingRecord}), key
@@ -43,6 +47,8 @@ public class TopologyProducer {
 
     /** Builds the topology from its parts (also for the TopologyTestDriver tests). */
     static Topology topology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, AlignmentProcessor.Settings settings) {
+        // at start, not at the first sample: a window too large for one store record would fail every batch
+        registry.loaded().forEach(mv -> MonitorRecords.requireBounded(mv, registry.schema(mv), settings.drift()));
         SampleDecoder decoder = new SampleDecoder(registry.catalog());
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), Topics.INFERENCE_SAMPLES);

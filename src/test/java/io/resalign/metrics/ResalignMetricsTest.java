@@ -8,8 +8,12 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.resalign.drift.ModelVersion;
+import io.resalign.drift.ReferenceBand;
+import io.resalign.service.MonitorGauges;
 import io.resalign.streams.record.SampleRecord;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -54,5 +58,36 @@ class ResalignMetricsTest {
         Timer latency = registry.find(ResalignMetrics.SAMPLE_LATENCY).timer();
         assertEquals(1, latency.count());
         assertEquals(0.0, latency.totalTime(TimeUnit.SECONDS), 0.0);
+    }
+
+    @Test
+    void shouldExportTheReferenceMeanAndBandPerFeatureAndPerBlockFeatureWhenPublished() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(registry);
+        Map<String, Double> means = new LinkedHashMap<>();
+        means.put("line_shape", 1.25);
+        means.put("block:block3:sigma1", 0.5);
+        Map<String, ReferenceBand> reference = new LinkedHashMap<>();
+        reference.put("line_shape", new ReferenceBand(1.2, 1.1, 1.3));
+        reference.put("block:block3:sigma1", new ReferenceBand(0.45, 0.4, 0.5));
+
+        metrics.publish(new MonitorGauges("demo-mlp", "1", means, reference, 2.0, 4.0, 0, 10.0, false, 2000, 2200, 1, 0));
+
+        String scrape = registry.scrape();
+        for (String line : List.of(
+                "resalign_reference_feature_mean{feature=\"line_shape\",model=\"demo-mlp\",version=\"1\",} 1.2",
+                "resalign_reference_feature_band_low{feature=\"line_shape\",model=\"demo-mlp\",version=\"1\",} 1.1",
+                "resalign_reference_feature_band_high{feature=\"line_shape\",model=\"demo-mlp\",version=\"1\",} 1.3",
+                "resalign_window_feature_mean{feature=\"line_shape\",model=\"demo-mlp\",version=\"1\",} 1.25",
+                "resalign_reference_block_feature_mean{block=\"block3\",feature=\"sigma1\",model=\"demo-mlp\",version=\"1\",} 0.45",
+                "resalign_reference_block_feature_band_low{block=\"block3\",feature=\"sigma1\",model=\"demo-mlp\",version=\"1\",} 0.4",
+                "resalign_reference_block_feature_band_high{block=\"block3\",feature=\"sigma1\",model=\"demo-mlp\",version=\"1\",} 0.5")) {
+            assertTrue(scrape.contains(line), line + " in\n" + scrape);
+        }
+
+        reference.put("line_shape", ReferenceBand.UNKNOWN);
+        metrics.publish(new MonitorGauges("demo-mlp", "1", means, reference, 2.0, 4.0, 0, Double.NaN, true, 10, 2210, 1, 0));
+        assertTrue(Double.isNaN(registry.find(ResalignMetrics.REFERENCE_FEATURE_BAND_LOW).tag("feature", "line_shape").gauge().value()),
+                "a reset reference shows no band");
     }
 }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.FeatureSchema;
+import io.resalign.drift.FeatureVector;
 import io.resalign.drift.ModelVersion;
+import io.resalign.drift.ReferenceBand;
 import io.resalign.drift.ReferenceProfile;
 import io.resalign.engine.metrics.SampleMetrics;
 import java.util.ArrayList;
@@ -38,7 +40,7 @@ class ModelMonitorTest {
         return out;
     }
 
-    private static long time(int i) {
+    static long time(int i) {
         return 10_000L + 100L * i;
     }
 
@@ -93,6 +95,69 @@ class ModelMonitorTest {
     }
 
     @Test
+    void shouldExportTheReferenceMeanAndABandScaledByTheCalibratedThresholdWhenTheReferenceIsReady() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(8);
+        List<FeatureVector> reference = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            SampleMetrics m = samples.next(i);
+            reference.add(FeatureVector.of(m, SyntheticSamples.SCHEMA));
+            monitor.accept(m, time(i));
+            if (i == 100) {
+                assertEquals(ReferenceBand.UNKNOWN, monitor.gauges(0).reference().get("line_shape"), "nothing while collecting");
+            }
+        }
+        AlignmentReport first = feed(monitor, samples, 200, 50).get(0);
+        double threshold = first.drift().threshold(); // calibrated for windows of 50 by now
+
+        MonitorGauges gauges = monitor.gauges(0);
+        for (int f = 0; f < SyntheticSamples.SCHEMA.size(); f++) {
+            // independently: mean and sample sd of the float32 reference values, the band mean -+ T sd sqrt(1/n + 1/N)
+            double sum = 0;
+            for (FeatureVector v : reference) {
+                sum += (float) v.value(f);
+            }
+            double mean = sum / reference.size();
+            double ss = 0;
+            for (FeatureVector v : reference) {
+                ss += ((float) v.value(f) - mean) * ((float) v.value(f) - mean);
+            }
+            double halfWidth = threshold * Math.sqrt(ss / (reference.size() - 1)) * Math.sqrt(1.0 / 50 + 1.0 / reference.size());
+            ReferenceBand band = gauges.reference().get(SyntheticSamples.SCHEMA.name(f));
+            String name = SyntheticSamples.SCHEMA.name(f);
+            assertEquals(mean, band.mean(), 1e-9 * Math.abs(mean), name);
+            assertEquals(mean - halfWidth, band.low(), 1e-9 * Math.abs(mean) + 1e-12, name);
+            assertEquals(mean + halfWidth, band.high(), 1e-9 * Math.abs(mean) + 1e-12, name);
+        }
+    }
+
+    @Test
+    void shouldKeepWindowMeansInsideTheBandUntilABlockShiftsThenPutThatBlockOutside() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(9);
+        feed(monitor, samples, 0, 200);
+        int inside = 0;
+        int all = 0;
+        for (AlignmentReport r : feed(monitor, samples, 200, 400)) {
+            MonitorGauges g = monitor.gauges(0);
+            for (AlignmentReport.FeatureStatistics s : r.features()) {
+                ReferenceBand band = g.reference().get(s.feature());
+                inside += s.mean() >= band.low() && s.mean() <= band.high() ? 1 : 0;
+                all++;
+            }
+        }
+        assertEquals(all, inside, "a stationary stream keeps every window mean inside its band (alpha 0.01 over all features)");
+
+        samples.shiftBlock("b1", 2.0);
+        feed(monitor, samples, 600, 50);
+        MonitorGauges shifted = monitor.gauges(0);
+        ReferenceBand sigma1 = shifted.reference().get("block:b1:sigma1");
+        double windowMean = shifted.windowMeans().get("block:b1:sigma1");
+        assertTrue(windowMean > sigma1.high(), "b1's sigma1 moved 2 sd: window mean " + windowMean + " above " + sigma1.high());
+        assertEquals(1, shifted.decision());
+    }
+
+    @Test
     void shouldSummariseServedPredictionsAndLabelsWhenSamplesCarryThem() {
         ModelMonitor monitor = monitor();
         SyntheticSamples samples = new SyntheticSamples(3);
@@ -116,32 +181,58 @@ class ModelMonitorTest {
         assertEquals(11 / 20.0, output.servedAccuracy(), 1e-12);
     }
 
+    /** Feeds samples {@code from .. from + n - 1} and saves after every {@code batch} samples and at the end, as the processor does. */
+    static void feedAndSave(ModelMonitor monitor, SyntheticSamples samples, int from, int n, int batch, StateRecords records) {
+        for (int i = from; i < from + n; i++) {
+            monitor.accept(samples.next(i), time(i));
+            if ((i - from + 1) % batch == 0 || i == from + n - 1) {
+                monitor.save(records);
+            }
+        }
+    }
+
+    private static ModelMonitor load(StateRecords records) {
+        return ModelMonitor.load(records, MV, SyntheticSamples.SCHEMA, SETTINGS, "cpu").orElseThrow();
+    }
+
     @Test
-    void shouldContinueExactlyAsTheOriginalWhenRestoredFromBytes() {
-        for (int cut : new int[] {0, 120, 200, 237, 262, 300}) {
+    void shouldContinueExactlyAsTheOriginalWhenRestoredFromTheStore() {
+        for (int cut : new int[] {1, 120, 200, 237, 262, 300}) {
             ModelMonitor original = monitor();
             SyntheticSamples samples = new SyntheticSamples(4);
-            feed(original, samples, 0, cut);
+            InMemoryRecords records = new InMemoryRecords();
+            feedAndSave(original, samples, 0, cut, 16, records);
 
-            ModelMonitor restored = ModelMonitor.fromBytes(original.toBytes(), SyntheticSamples.SCHEMA, SETTINGS, "cpu");
+            ModelMonitor restored = load(records);
+            InMemoryRecords restoredRecords = new InMemoryRecords(records);
 
-            assertTrue(java.util.Arrays.equals(original.toBytes(), restored.toBytes()), "cut " + cut + ": nothing lost in the codec");
             assertEquals(original.latestReport(), restored.latestReport(), "cut " + cut);
+            assertEquals(original.referenceProfile(), restored.referenceProfile(), "cut " + cut);
+            assertEquals(original.samplesSeen(), restored.samplesSeen(), "cut " + cut);
+            ModelMonitor savedOnce = monitor();
+            feed(savedOnce, new SyntheticSamples(4), 0, cut);
+            InMemoryRecords fresh = new InMemoryRecords();
+            savedOnce.save(fresh);
+            assertTrue(records.sameAs(fresh), "cut " + cut + ": the incremental saves left exactly what one full save writes: "
+                    + records + " vs " + fresh);
 
-            List<SampleMetrics> rest = new ArrayList<>();
-            for (int i = cut; i < cut + 260; i++) {
-                rest.add(samples.next(i));
-            }
             List<AlignmentReport> expected = new ArrayList<>();
             List<AlignmentReport> actual = new ArrayList<>();
-            for (int j = 0; j < rest.size(); j++) {
-                original.accept(rest.get(j), time(cut + j)).ifPresent(expected::add);
-                restored.accept(rest.get(j), time(cut + j)).ifPresent(actual::add);
+            for (int i = cut; i < cut + 260; i++) {
+                SampleMetrics m = samples.next(i);
+                original.accept(m, time(i)).ifPresent(expected::add);
+                restored.accept(m, time(i)).ifPresent(actual::add);
+                if ((i - cut) % 16 == 15) {
+                    original.save(records);
+                    restored.save(restoredRecords);
+                }
             }
+            original.save(records);
+            restored.save(restoredRecords);
             assertFalse(expected.isEmpty(), "cut " + cut + ": the continuation closes windows");
             assertEquals(expected, actual, "cut " + cut);
             assertEquals(original.gauges(99_999), restored.gauges(99_999), "cut " + cut);
-            assertTrue(java.util.Arrays.equals(original.toBytes(), restored.toBytes()), "cut " + cut);
+            assertTrue(records.sameAs(restoredRecords), "cut " + cut + ": both stores hold the same records");
             assertEquals(original.pinLastWindow(1), restored.pinLastWindow(1), "cut " + cut + ": the last window survives");
             assertEquals(original.referenceProfile(), restored.referenceProfile());
         }
@@ -182,15 +273,31 @@ class ModelMonitorTest {
     }
 
     @Test
-    void shouldRefuseTheStateWhenTheFeatureSchemaDiffers() {
+    void shouldRefuseTheStateWhenTheFeatureSchemaDiffersOrAPartIsMissing() {
         ModelMonitor monitor = monitor();
-        feed(monitor, new SyntheticSamples(7), 0, 220);
+        InMemoryRecords records = new InMemoryRecords();
+        feedAndSave(monitor, new SyntheticSamples(7), 0, 260, 16, records);
         FeatureSchema other = FeatureSchema.forBlocks(List.of("b0", "b1", "b2"));
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelMonitor.fromBytes(monitor.toBytes(), other, SETTINGS, "cpu"));
+                () -> ModelMonitor.load(records, MV, other, SETTINGS, "cpu"));
         assertTrue(e.getMessage().contains("block:b2:sigma1"), e.getMessage());
-        byte[] truncated = java.util.Arrays.copyOf(monitor.toBytes(), 100);
-        assertThrows(IllegalArgumentException.class, () -> ModelMonitor.fromBytes(truncated, SyntheticSamples.SCHEMA, SETTINGS, "cpu"));
+
+        InMemoryRecords truncated = new InMemoryRecords(records);
+        truncated.values.put("m:1", java.util.Arrays.copyOf(records.get("m:1"), 100));
+        assertThrows(IllegalArgumentException.class, () -> load(truncated));
+
+        InMemoryRecords chunkless = new InMemoryRecords(records);
+        chunkless.delete("m:1/reference/0/0");
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> load(chunkless));
+        assertTrue(missing.getMessage().contains("m:1/reference/0/0"), missing.getMessage());
+
+        InMemoryRecords windowless = new InMemoryRecords(records);
+        windowless.delete("m:1/last-window");
+        IllegalArgumentException noWindow = assertThrows(IllegalArgumentException.class, () -> load(windowless));
+        assertTrue(noWindow.getMessage().contains("m:1/last-window"), noWindow.getMessage());
+
+        assertTrue(ModelMonitor.load(new InMemoryRecords(), MV, SyntheticSamples.SCHEMA, SETTINGS, "cpu").isEmpty(),
+                "no head, no state");
     }
 }

@@ -17,11 +17,18 @@ final class SyntheticSamples {
     static final FeatureSchema SCHEMA = FeatureSchema.forBlocks(BLOCKS);
 
     private final SplittableRandom random;
+    private final List<String> blocks;
     private String shiftedBlock;
     private double shift;
 
     SyntheticSamples(long seed) {
+        this(seed, BLOCKS);
+    }
+
+    /** Makes samples of a model with these blocks (features: {@code FeatureSchema.forBlocks(blocks)}). */
+    SyntheticSamples(long seed, List<String> blocks) {
         this.random = new SplittableRandom(seed);
+        this.blocks = List.copyOf(blocks);
     }
 
     /** Moves every metric of one block by {@code sds} standard deviations from now on. */
@@ -33,7 +40,7 @@ final class SyntheticSamples {
     SampleMetrics next(int index) {
         List<BlockMetrics> blocks = new ArrayList<>();
         double sigmaSum = 0;
-        for (String b : BLOCKS) {
+        for (String b : this.blocks) {
             double s = b.equals(shiftedBlock) ? shift : 0;
             double sigma1 = 0.5 + 0.05 * (gauss() + s);
             int rank = (int) Math.round(6 + 1.5 * (gauss() + s));

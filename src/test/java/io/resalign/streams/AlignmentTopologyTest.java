@@ -3,6 +3,7 @@ package io.resalign.streams;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.Counter;
@@ -228,7 +229,8 @@ class AlignmentTopologyTest {
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             all.forEachRemaining(kv -> changelog.put(kv.key, kv.value));
         }
-        assertEquals(List.of("demo-mlp:1"), List.copyOf(changelog.keySet()));
+        assertEquals(List.of("demo-mlp:1", "demo-mlp:1/last-window", "demo-mlp:1/reference/0/0"),
+                changelog.keySet().stream().sorted().toList(), "head, last window, the reference in one chunk");
         driver.close();
         driver = null;
 
@@ -243,6 +245,16 @@ class AlignmentTopologyTest {
         assertEquals(before.drift().threshold(), after.drift().threshold());
         assertTrue(reports.isEmpty());
         assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldRefuseToBuildTheTopologyWhenAWindowWouldNotFitOneStoreRecord() {
+        // demo-mlp has 44 features: 2,000 x 44 x 4 bytes = 352 kB of rows, over the 256 KiB bound
+        AlignmentProcessor.Settings settings = new AlignmentProcessor.Settings(4, 1000, 0, DRIFT.withWindow(2_000, 2_000));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TopologyProducer.topology(registry, new ResalignMetrics(new SimpleMeterRegistry()), new MonitorBoard(), settings));
+        assertTrue(e.getMessage().contains("resalign.drift.window-size=2000") && e.getMessage().contains("demo-mlp:1")
+                && e.getMessage().contains("at most 1489"), e.getMessage());
     }
 
     @Test

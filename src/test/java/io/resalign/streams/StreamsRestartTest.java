@@ -17,6 +17,8 @@ import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelMonitor;
 import io.resalign.service.ModelRegistry;
+import io.resalign.service.MonitorRecords;
+import io.resalign.service.StateRecords;
 import io.resalign.streams.record.DeadLetters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -161,6 +163,10 @@ class StreamsRestartTest {
         }
         assertArrayEquals(reference, after.referenceProfile().orElseThrow().toBytes(), "the reference came back unchanged");
         assertEquals(0, pendingRecords(), "every pending sample analysed");
+        Map<String, Integer> monitorRecords = monitorRecordSizes();
+        assertEquals(List.of("demo-mlp:1", "demo-mlp:1/last-window", "demo-mlp:1/reference/0/0"), List.copyOf(monitorRecords.keySet()),
+                "head, last window and the reference's one chunk, restored from the changelog");
+        assertTrue(monitorRecords.get("demo-mlp:1/reference/0/0") <= MonitorRecords.CHUNK_BYTES + 16, monitorRecords.toString());
         for (DemoRecords.Bad one : bad) {
             assertTrue(deadLetters.containsKey(one.reason().code()), "dead letter of " + one.reason());
         }
@@ -226,13 +232,23 @@ class StreamsRestartTest {
     private ModelMonitor monitor() {
         ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
                 TopologyProducer.MONITOR_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
-        byte[] bytes = store.get(AlignmentProcessor.key(MV));
-        return bytes == null ? null : ModelMonitor.fromBytes(bytes, registry.schema(MV), DRIFT, registry.deviceLabel());
+        return ModelMonitor.load(StateRecords.readOnly(store::get), MV, registry.schema(MV), DRIFT, registry.deviceLabel())
+                .orElse(null);
     }
 
     private long samplesSeen() {
         ModelMonitor monitor = monitor();
         return monitor == null ? 0 : monitor.samplesSeen();
+    }
+
+    private Map<String, Integer> monitorRecordSizes() {
+        ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                TopologyProducer.MONITOR_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        Map<String, Integer> sizes = new TreeMap<>();
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            all.forEachRemaining(kv -> sizes.put(kv.key, kv.value.length));
+        }
+        return sizes;
     }
 
     private int pendingRecords() {
