@@ -48,15 +48,6 @@ class DashboardsTest {
             "kafka_consumer_coordinator_rebalance_total", "kafka_stream_thread_process_rate",
             "kafka_stream_client_state", "kafka_stream_alive_stream_threads");
 
-    /**
-     * Reference-profile gauges planned on the branch {@code state} (issue 5's shared layout) and used by the
-     * reference band panels. Not yet in docs/metrics.md: once they are, this set must shrink (a test says so),
-     * so a renamed gauge cannot hide behind it.
-     */
-    static final Set<String> PLANNED_REFERENCE_GAUGES = Set.of(
-            "resalign_reference_feature_mean", "resalign_reference_feature_band_low",
-            "resalign_reference_feature_band_high");
-
     private static final Pattern DOC_ROW = Pattern.compile("^\\|\\s*`(resalign_[a-z0-9_]+)`\\s*\\|\\s*([a-z]+)\\s*\\|", Pattern.MULTILINE);
 
     /** The meters docs/metrics.md lists, a histogram with its {@code _bucket}, {@code _count} and {@code _sum} series. */
@@ -177,8 +168,7 @@ class DashboardsTest {
         for (Dashboard d : Dashboard.all()) {
             for (Dashboard.Query q : d.queries()) {
                 for (String name : PromQlNames.of(q.expr())) {
-                    if (!documented.contains(name) && !VERIFIED_RUNTIME_METRICS.contains(name)
-                            && !PLANNED_REFERENCE_GAUGES.contains(name)) {
+                    if (!documented.contains(name) && !VERIFIED_RUNTIME_METRICS.contains(name)) {
                         unknown.add(q.where() + " reads " + name);
                     }
                 }
@@ -194,9 +184,6 @@ class DashboardsTest {
         Set<String> unused = new TreeSet<>(VERIFIED_RUNTIME_METRICS);
         unused.removeAll(used);
         assertTrue(unused.isEmpty(), "allow-listed but used by no dashboard (remove them): " + unused);
-        Set<String> nowDocumented = new TreeSet<>(PLANNED_REFERENCE_GAUGES);
-        nowDocumented.retainAll(documentedMetrics());
-        assertTrue(nowDocumented.isEmpty(), "now in docs/metrics.md, remove from PLANNED_REFERENCE_GAUGES: " + nowDocumented);
     }
 
     @Test
