@@ -16,7 +16,8 @@ import io.smallrye.config.ConfigValue;
 
 /**
  * Decides whether the service uses its in-process broker and, if so, adds the
- * {@link EmbeddedKafkaConfigSource} that points the Kafka clients at it.
+ * {@link EmbeddedKafkaConfigSource} that points the Kafka clients at it and the
+ * {@link EmbeddedModeDefaults} that shorten the reference and windows for the laptop demo.
  *
  * <p>Why a config source and not a startup observer: Quarkus's {@code KafkaStreamsProducer} is
  * created at startup and reads {@code quarkus.kafka-streams.bootstrap-servers} (and, when that is
@@ -64,7 +65,7 @@ public class EmbeddedKafkaConfigSourceFactory implements ConfigSourceFactory {
                 Optional.ofNullable(value(context, DATA_DIR)).filter(s -> !s.isBlank()).map(Path::of));
         int partitions = intValue(context, PARTITIONS, DEFAULT_PARTITIONS);
         return List.of(new EmbeddedKafkaConfigSource(settings, partitions,
-                mode == EmbeddedMode.TRUE ? FORCED_ORDINAL : AUTO_ORDINAL));
+                mode == EmbeddedMode.TRUE ? FORCED_ORDINAL : AUTO_ORDINAL), new EmbeddedModeDefaults());
     }
 
     @Override

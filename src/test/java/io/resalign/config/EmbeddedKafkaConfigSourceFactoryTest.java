@@ -62,6 +62,32 @@ class EmbeddedKafkaConfigSourceFactoryTest {
         assertFalse(EmbeddedKafkaConfigSource.running().isPresent(), "building the configuration started a broker");
     }
 
+    @Test
+    void shouldShortenTheReferenceAndWindowsInEmbeddedModeSoTheDemoFlipsWithinAMinute() {
+        ResalignConfig config = config(Map.of()).getConfigMapping(ResalignConfig.class);
+        assertEquals(400, config.drift().referenceSize());
+        assertEquals(100, config.drift().windowSize());
+        assertEquals(100, config.drift().windowAdvance());
+        assertEquals("clean*600,noise:sigma=80*600", config.demo().schedule());
+    }
+
+    @Test
+    void shouldLetEveryUserSettingWinOverTheEmbeddedModeDefaults() {
+        ResalignConfig forced = config(Map.of("resalign.kafka.embedded", "true", "resalign.drift.reference-size", "1000",
+                "resalign.demo.schedule", "clean")).getConfigMapping(ResalignConfig.class);
+        assertEquals(1000, forced.drift().referenceSize());
+        assertEquals("clean", forced.demo().schedule());
+        assertEquals(100, forced.drift().windowSize());
+    }
+
+    @Test
+    void shouldKeepTheProductionDefaultsWhenKafkaIsConfigured() {
+        ResalignConfig config = config(Map.of("kafka.bootstrap.servers", "kafka-0:9092")).getConfigMapping(ResalignConfig.class);
+        assertEquals(2000, config.drift().referenceSize());
+        assertEquals(200, config.drift().windowSize());
+        assertEquals(io.resalign.demo.DriftSchedule.DEFAULT, config.demo().schedule());
+    }
+
     private static int embeddedOrdinal(Map<String, String> properties) {
         return StreamSupport.stream(config(properties).getConfigSources().spliterator(), false)
                 .filter(source -> source instanceof EmbeddedKafkaConfigSource)
@@ -72,6 +98,7 @@ class EmbeddedKafkaConfigSourceFactoryTest {
         return new SmallRyeConfigBuilder()
                 .withSources(new PropertiesConfigSource(properties, "test", 250))
                 .withSources(new EmbeddedKafkaConfigSourceFactory())
+                .withMapping(ResalignConfig.class)
                 .build();
     }
 }
