@@ -1,0 +1,66 @@
+package io.resalign.deploy;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Finds Prometheus's binaries (Debian package {@code prometheus}: {@code /usr/bin/prometheus},
+ * {@code /usr/bin/promtool}) and runs promtool. A missing binary fails the calling test rather than
+ * skipping it: the checks it guards would otherwise pass unseen.
+ */
+final class PrometheusTools {
+    private static final long TIMEOUT_SECONDS = 120;
+
+    /** What a promtool run printed and how it ended. */
+    record Result(List<String> command, int exitCode, String output) {
+        String describe() {
+            return String.join(" ", command) + " exited with " + exitCode + ":\n" + output;
+        }
+    }
+
+    private PrometheusTools() {
+    }
+
+    /** Returns the path of {@code name} on PATH or in /usr/bin; fails the test when there is none. */
+    static Path require(String name) {
+        List<Path> candidates = new ArrayList<>();
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(java.io.File.pathSeparator)) {
+                if (!dir.isEmpty()) {
+                    candidates.add(Path.of(dir, name));
+                }
+            }
+        }
+        candidates.add(Path.of("/usr/bin", name));
+        for (Path p : candidates) {
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return fail(name + " not found on PATH or in /usr/bin: apt-get install prometheus "
+                + "(Debian's package has prometheus and promtool 2.42; .ci/run installs it)");
+    }
+
+    /** Runs promtool with {@code args} from the project directory and returns its combined output. */
+    static Result promtool(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(require("promtool").toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // read before waiting: a full pipe would block promtool
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return fail(String.join(" ", command) + " did not end within " + TIMEOUT_SECONDS + " s:\n" + output);
+        }
+        return new Result(command, p.exitValue(), output);
+    }
+}
