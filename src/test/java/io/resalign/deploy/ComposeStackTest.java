@@ -18,7 +18,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,16 +27,10 @@ import org.junit.jupiter.api.Test;
  * pointed at the Kafka service, the topics the service uses created, start order by health,
  * Prometheus scraping the service where it listens, Grafana provisioned from the mounted files, and
  * the README's URLs equal to the published ports.
- *
- * <p>deploy/prometheus/ and grafana/ are written on other branches of the same issue; until they
- * are merged, the checks that read them are skipped (reported as skipped, not passed).
  */
 class ComposeStackTest {
     private static final Path ROOT = Path.of("").toAbsolutePath();
     private static final Path COMPOSE = ROOT.resolve("deploy/compose.yaml");
-    /** Paths of issue 5's shared layout owned by the rules and grafana branches. */
-    private static final Set<String> OTHER_BRANCHES = Set.of("deploy/prometheus/prometheus.yml", "deploy/prometheus/rules",
-            "grafana/provisioning", "grafana/dashboards");
     private static JsonNode services;
 
     @BeforeAll
@@ -83,7 +76,6 @@ class ComposeStackTest {
 
     @Test
     void shouldMountOnlyPathsOfTheRepository() {
-        List<String> missingElsewhere = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
             for (String volume : strings(e.getValue().path("volumes"))) {
@@ -93,14 +85,10 @@ class ComposeStackTest {
                 Path host = COMPOSE.getParent().resolve(source).normalize();
                 assertTrue(host.startsWith(ROOT), "service " + e.getKey() + " volume " + volume + " leaves the repository");
                 String relative = ROOT.relativize(host).toString();
-                if (!Files.exists(host)) {
-                    assertTrue(OTHER_BRANCHES.contains(relative), "service " + e.getKey() + " volume " + volume
+                assertTrue(Files.exists(host), "service " + e.getKey() + " volume " + volume
                             + ": " + relative + " does not exist in the repository");
-                    missingElsewhere.add(relative);
-                }
             }
         }
-        Assumptions.assumeTrue(missingElsewhere.isEmpty(), "not yet merged from the other issue-5 branches: " + missingElsewhere);
     }
 
     @Test
@@ -172,7 +160,7 @@ class ComposeStackTest {
     @Test
     void shouldScrapeTheServiceWhereItListens() throws IOException {
         Path config = ROOT.resolve("deploy/prometheus/prometheus.yml");
-        Assumptions.assumeTrue(Files.exists(config), "deploy/prometheus/prometheus.yml comes from the rules branch");
+        assertTrue(Files.exists(config), config + " is missing: the compose stack mounts it");
         JsonNode prometheus = new YAMLMapper().readTree(config.toFile());
         String port = Dockerfile.parse(ROOT.resolve("docker/Dockerfile")).finalStage().last("EXPOSE").orElseThrow().words().get(0);
         JsonNode job = null;
@@ -198,7 +186,7 @@ class ComposeStackTest {
     void shouldProvisionGrafanaFromTheMountedFiles() throws IOException {
         Path datasources = ROOT.resolve("grafana/provisioning/datasources/prometheus.yml");
         Path dashboards = ROOT.resolve("grafana/provisioning/dashboards/resalign.yml");
-        Assumptions.assumeTrue(Files.exists(datasources) && Files.exists(dashboards), "grafana/ comes from the grafana branch");
+        assertTrue(Files.exists(datasources) && Files.exists(dashboards), "grafana/provisioning is missing: the compose stack mounts it");
         List<String> urls = new ArrayList<>();
         new YAMLMapper().readTree(datasources.toFile()).path("datasources").forEach(d -> urls.add(d.path("url").asText()));
         assertTrue(urls.contains("http://prometheus:9090"), datasources + ": urls " + urls + ", expected the compose service http://prometheus:9090");

@@ -194,10 +194,10 @@ class DashboardsTest {
     }
 
     @Test
-    void shouldBeValidPromQlForPromtool(@TempDir Path dir) {
+    void shouldBeValidPromQlForPromtool(@TempDir Path dir) throws Exception {
         for (Dashboard d : Dashboard.all()) {
             List<Dashboard.Query> queries = d.queries();
-            Promtool.Result r = Promtool.checkExpressions(d.name().replace(".json", ""),
+            PrometheusTools.Result r = PrometheusTools.checkExpressions(d.name().replace(".json", ""),
                     queries.stream().map(Dashboard::concrete).toList(), dir);
             if (r.exitCode() != 0) {
                 StringBuilder legend = new StringBuilder();
@@ -211,8 +211,8 @@ class DashboardsTest {
     }
 
     @Test
-    void shouldRejectAMalformedExpressionWithPromtool(@TempDir Path dir) {
-        Promtool.Result r = Promtool.checkExpressions("broken", List.of("sum(rate(resalign_records_in_total[1m])"), dir);
+    void shouldRejectAMalformedExpressionWithPromtool(@TempDir Path dir) throws Exception {
+        PrometheusTools.Result r = PrometheusTools.checkExpressions("broken", List.of("sum(rate(resalign_records_in_total[1m])"), dir);
         assertNotEquals(0, r.exitCode(), "promtool accepted an unbalanced parenthesis: " + r.output());
         assertTrue(r.output().contains("q0"), "promtool should name the rejected rule: " + r.output());
     }

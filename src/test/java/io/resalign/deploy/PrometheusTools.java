@@ -1,5 +1,8 @@
 package io.resalign.deploy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class PrometheusTools {
     private static final long TIMEOUT_SECONDS = 120;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a promtool run printed and how it ended. */
     record Result(List<String> command, int exitCode, String output) {
@@ -62,5 +66,28 @@ final class PrometheusTools {
             return fail(String.join(" ", command) + " did not end within " + TIMEOUT_SECONDS + " s:\n" + output);
         }
         return new Result(command, p.exitValue(), output);
+    }
+
+    /**
+     * Parses PromQL offline: writes the expressions as recording rules {@code q0, q1, ...} of one group
+     * and runs {@code promtool check rules}, whose rule loader parses every {@code expr} with
+     * Prometheus's own parser and names the rule it rejects (there is no offline {@code promtool query}).
+     */
+    static Result checkExpressions(String group, List<String> exprs, Path dir) throws IOException, InterruptedException {
+        StringBuilder yaml = new StringBuilder("groups:\n  - name: ").append(quoted(group)).append("\n    rules:\n");
+        for (int i = 0; i < exprs.size(); i++) {
+            // a JSON string is a valid YAML double-quoted scalar: no YAML escaping of PromQL by hand
+            yaml.append("      - record: q").append(i).append("\n        expr: ").append(quoted(exprs.get(i))).append('\n');
+        }
+        Path rules = Files.writeString(dir.resolve(group + ".rules.yml"), yaml);
+        return promtool("check", "rules", rules.toString());
+    }
+
+    private static String quoted(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
