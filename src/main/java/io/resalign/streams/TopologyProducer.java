@@ -3,11 +3,14 @@ package io.resalign.streams;
 import io.resalign.config.ResalignConfig;
 import io.resalign.drift.Combiner;
 import io.resalign.drift.DriftSettings;
+import io.resalign.drift.ModelVersion;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.ModelRegistry;
 import io.resalign.service.MonitorRecords;
 import io.resalign.streams.record.SampleDecoder;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
 import jakarta.enterprise.inject.Produces;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -48,7 +51,18 @@ public class TopologyProducer {
     /** Builds the topology from its parts (also for the TopologyTestDriver tests). */
     static Topology topology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, AlignmentProcessor.Settings settings) {
         // at start, not at the first sample: a window too large for one store record would fail every batch
-        registry.loaded().forEach(mv -> MonitorRecords.requireBounded(mv, registry.schema(mv), settings.drift()));
+        // (every model version that does not fit is named at once, so one restart fixes them all)
+        List<String> tooLarge = new ArrayList<>();
+        for (ModelVersion mv : registry.loaded()) {
+            try {
+                MonitorRecords.requireBounded(mv, registry.schema(mv), settings.drift());
+            } catch (IllegalArgumentException e) {
+                tooLarge.add(e.getMessage());
+            }
+        }
+        if (!tooLarge.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", tooLarge));
+        }
         SampleDecoder decoder = new SampleDecoder(registry.catalog());
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), Topics.INFERENCE_SAMPLES);

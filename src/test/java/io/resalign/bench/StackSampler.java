@@ -1,14 +1,18 @@
 package io.resalign.bench;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * Profiles the engine roughly by sampling one thread's stack at a fixed interval and attributing
- * each sample to a phase of the fast path (forward, Jacobian build, SVD products, small CPU
- * problems, cross-alignment, ...). DJL's work happens in native calls, where the calling Java frame
- * stays on the stack, so the attribution is by the engine method that asked for the work.
+ * Profiles a thread roughly by sampling its stack at a fixed interval and attributing each sample
+ * to a part named by a classifier. The two-argument constructor attributes to the phases of the
+ * engine's fast path (forward, Jacobian build, SVD products, small CPU problems, cross-alignment,
+ * ...); {@link StreamThreadProfile} attributes a Kafka Streams thread's time. DJL's work happens in
+ * native calls, where the calling Java frame stays on the stack, so the attribution is by the Java
+ * method that asked for the work.
  */
 final class StackSampler implements AutoCloseable {
     /** Phases in report order. */
@@ -16,17 +20,23 @@ final class StackSampler implements AutoCloseable {
         "SVD: J products", "SVD: orthonormalisation products", "SVD: small r x r problems (CPU)", "SVD: Gaussian sketch (Java RNG)",
         "SVD: other", "self-alignment", "cross-alignment", "RA1 + metric assembly", "outside analyse"};
 
-    private final Thread target;
+    private final List<String> parts;
     private final Thread sampler;
     private final Map<String, Integer> counts = new TreeMap<>();
     private volatile boolean running = true;
     private int total;
 
+    /** Samples {@code target} and attributes each sample to a phase of the engine ({@link #PHASES}). */
     StackSampler(Thread target, long intervalMillis) {
-        this.target = target;
+        this(target, intervalMillis, List.of(PHASES), StackSampler::classify);
+    }
+
+    /** Samples {@code target} every {@code intervalMillis}; {@code classifier} names one of {@code parts} per stack. */
+    StackSampler(Thread target, long intervalMillis, List<String> parts, Function<StackTraceElement[], String> classifier) {
+        this.parts = parts;
         this.sampler = new Thread(() -> {
             while (running) {
-                String phase = classify(target.getStackTrace());
+                String phase = classifier.apply(target.getStackTrace());
                 synchronized (counts) {
                     counts.merge(phase, 1, Integer::sum);
                     total++;
@@ -42,12 +52,12 @@ final class StackSampler implements AutoCloseable {
         sampler.start();
     }
 
-    /** Returns the share of samples per phase (0..1), phases in report order, and stops sampling. */
+    /** Returns the share of samples per part (0..1), parts in report order, and stops sampling. */
     Map<String, Double> shares() {
         close();
         Map<String, Double> out = new LinkedHashMap<>();
         synchronized (counts) {
-            for (String p : PHASES) {
+            for (String p : parts) {
                 out.put(p, total == 0 ? 0 : counts.getOrDefault(p, 0) / (double) total);
             }
         }

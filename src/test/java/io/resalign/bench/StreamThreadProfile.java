@@ -1,18 +1,16 @@
 package io.resalign.bench;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * Profiles a Kafka Streams thread of the service by sampling its stack at a fixed interval and
- * attributing each sample to where the time goes: the engine, the registry's input copy, the
+ * Attributes the stack samples of a Kafka Streams thread ({@link StackSampler}) to where the time
+ * goes: the engine, the registry's input copy, the
  * monitor update, the monitor state's encoding, RocksDB, producing (changelog, reports), decoding,
  * committing, polling (waiting for records), and the rest of Kafka Streams. The innermost frame
  * that names a part decides, so native work counts for the Java frame that asked for it.
  */
-final class StreamThreadProfile implements AutoCloseable {
+final class StreamThreadProfile {
     private record Part(String name, Predicate<StackTraceElement> frame) {}
 
     private static final List<Part> PARTS = List.of(
@@ -29,11 +27,6 @@ final class StreamThreadProfile implements AutoCloseable {
             part("poll (waiting for records)", "org.apache.kafka.clients.consumer."),
             new Part("Kafka Streams other", f -> true));
 
-    private final Thread sampler;
-    private final Map<String, Integer> counts = new LinkedHashMap<>();
-    private volatile boolean running = true;
-    private int total;
-
     private static Part part(String name, String... prefixes) {
         return new Part(name, f -> {
             for (String p : prefixes) {
@@ -45,24 +38,11 @@ final class StreamThreadProfile implements AutoCloseable {
         });
     }
 
-    StreamThreadProfile(Thread target, long intervalMillis) {
-        PARTS.forEach(p -> counts.put(p.name(), 0));
-        this.sampler = new Thread(() -> {
-            while (running) {
-                String part = classify(target.getStackTrace());
-                synchronized (counts) {
-                    counts.merge(part, 1, Integer::sum);
-                    total++;
-                }
-                try {
-                    Thread.sleep(intervalMillis);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "stream-thread-profile");
-        sampler.setDaemon(true);
-        sampler.start();
+    private StreamThreadProfile() {}
+
+    /** Starts sampling {@code target} (a stream thread) every {@code intervalMillis}. */
+    static StackSampler start(Thread target, long intervalMillis) {
+        return new StackSampler(target, intervalMillis, PARTS.stream().map(Part::name).toList(), StreamThreadProfile::classify);
     }
 
     /** Returns the stream thread of a running Kafka Streams instance whose client id starts with {@code applicationId}. */
@@ -82,28 +62,5 @@ final class StreamThreadProfile implements AutoCloseable {
             }
         }
         return PARTS.get(PARTS.size() - 1).name();
-    }
-
-    /** Stops sampling and returns each part's share of the samples (0..1), in a fixed order. */
-    Map<String, Double> shares() {
-        close();
-        Map<String, Double> out = new LinkedHashMap<>();
-        synchronized (counts) {
-            counts.forEach((part, n) -> out.put(part, total == 0 ? 0 : n / (double) total));
-        }
-        return out;
-    }
-
-    /** Returns the number of stack samples taken. */
-    int samples() {
-        synchronized (counts) {
-            return total;
-        }
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        sampler.interrupt();
     }
 }

@@ -246,7 +246,7 @@ public final class StreamingBenchmark {
                 streams.start();
                 awaitApplied(streams, applied, 1, Duration.ofSeconds(120));
                 // from the first applied batch, as the rate below: startup and group join are not the steady state
-                StreamThreadProfile profile = new StreamThreadProfile(StreamThreadProfile.streamThread(APPLICATION_ID), 5);
+                StackSampler profile = StreamThreadProfile.start(StreamThreadProfile.streamThread(APPLICATION_ID), 5);
                 awaitApplied(streams, applied, s.samples, Duration.ofSeconds(120 + (long) (10 * s.samples / engineBefore)));
                 Map<String, Double> shares = profile.shares();
                 List<AppliedSamples.Applied> max = applied.range(0, s.samples);

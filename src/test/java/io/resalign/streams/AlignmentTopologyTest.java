@@ -253,8 +253,14 @@ class AlignmentTopologyTest {
         AlignmentProcessor.Settings settings = new AlignmentProcessor.Settings(4, 1000, 0, DRIFT.withWindow(2_000, 2_000));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TopologyProducer.topology(registry, new ResalignMetrics(new SimpleMeterRegistry()), new MonitorBoard(), settings));
+        // every model version that does not fit is named (demo-mlp 44 features, demo-conv 34 when loaded)
         assertTrue(e.getMessage().contains("resalign.drift.window-size=2000") && e.getMessage().contains("demo-mlp:1")
                 && e.getMessage().contains("at most 1489"), e.getMessage());
+        for (var mv : registry.loaded()) {
+            long bytes = 2_000L * registry.schema(mv).size() * Float.BYTES;
+            assertEquals(bytes > 256 * 1024, e.getMessage().contains(mv.model() + ":" + mv.version() + ":"),
+                    mv + " with " + bytes + " bytes of window rows: " + e.getMessage());
+        }
     }
 
     @Test
