@@ -3,7 +3,6 @@ package io.resalign.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -36,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  * passes the trainer's float64 gradient check or fails.
  */
 class ConvTrainingTest {
-    private static final Path DIR = Datasets.FASHION_MNIST.defaultDir();
     private static final int PROBE = 64;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long[] IMAGE = {1, 28, 28};
@@ -49,9 +47,8 @@ class ConvTrainingTest {
 
     @BeforeAll
     static void readData() throws IOException {
-        assumeTrue(Files.isDirectory(DIR), "install the Debian package dataset-fashion-mnist");
-        train = Datasets.FASHION_MNIST.train(DIR).head(640);
-        test = Datasets.FASHION_MNIST.test(DIR).head(300);
+        train = FashionMnistFixture.train(640);
+        test = FashionMnistFixture.test(300);
     }
 
     private static TrainConfig run(int epochs, float lr) {

@@ -3,7 +3,6 @@ package io.resalign.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * running statistics.
  */
 class MlpTrainingTest {
-    private static final Path DIR = Datasets.FASHION_MNIST.defaultDir();
     private static final int PROBE = 64;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,9 +42,8 @@ class MlpTrainingTest {
 
     @BeforeAll
     static void readData() throws IOException {
-        assumeTrue(Files.isDirectory(DIR), "install the Debian package dataset-fashion-mnist");
-        train = Datasets.FASHION_MNIST.train(DIR).head(300);
-        test = Datasets.FASHION_MNIST.test(DIR).head(500);
+        train = FashionMnistFixture.train(300);
+        test = FashionMnistFixture.test(500);
     }
 
     private static TrainConfig small(boolean batchNorm, boolean skip, String phi) {

@@ -2,7 +2,6 @@ package io.resalign.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import io.resalign.engine.arch.Architectures;
@@ -18,7 +17,7 @@ class TrainCliTest {
 
     @Test
     void trainsAndWritesALoadableModelDirectory(@TempDir Path tmp) throws Exception {
-        assumeTrue(Files.isDirectory(Datasets.FASHION_MNIST.defaultDir()), "install the Debian package dataset-fashion-mnist");
+        FashionMnistFixture.dir();
         Path out = tmp.resolve("cli-mlp");
         Train.main(new String[] {"--dataset", "fashion-mnist", "--width", "16", "--depth", "2", "--batch-norm", "true", "--skip", "false",
                 "--post-activation", "relu", "--epochs", "1", "--batch", "50", "--lr", "0.01", "--optimizer", "sgd", "--schedule", "step",
