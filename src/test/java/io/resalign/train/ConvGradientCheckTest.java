@@ -53,14 +53,15 @@ class ConvGradientCheckTest {
 
     @Test
     void shouldDetectAFloat32ComputationThatDiffersFromFloat64() {
-        // A block whose float32 forward is off by 1 % must fail the check: the check can fail. The
-        // block is a resnet-mlp (no convolutions), so this holds whatever oneDNN does to convolutions.
+        // A block whose float32 forward is off by 5 % must fail the check: the check can fail. (1 %
+        // sat exactly on the 1e-2 tolerance and passed or failed by rounding.) The block is a
+        // resnet-mlp (no convolutions), so this holds whatever oneDNN does to convolutions.
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             NDArray x = m.randomNormal(new Shape(3, 784));
             GradientCheck.Result ok = GradientCheck.run(() -> new Skewed(1.0), x, 3);
-            GradientCheck.Result skewed = GradientCheck.run(() -> new Skewed(1.01), x, 3);
+            GradientCheck.Result skewed = GradientCheck.run(() -> new Skewed(1.05), x, 3);
             assertTrue(ok.maxError() < 1e-4, "identical computations: " + ok.errors());
-            assertFalse(skewed.passed(), "a 1 % float32-only change: " + skewed.errors());
+            assertFalse(skewed.passed(), "a 5 % float32-only change: " + skewed.errors());
         }
     }
 
