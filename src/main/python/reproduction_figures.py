@@ -57,29 +57,39 @@ def save(fig, out, name):
     print("wrote", path)
 
 
-def trajectories(models, depths, out):
-    fig, axes = plt.subplots(2, len(depths), figsize=(4.2 * len(depths), 8.2), squeeze=False)
-    cmap = plt.get_cmap("tab10")
+def model_grid(models, depths, width, height):
+    """Returns a figure with a panel per model (rows with and without skips, a column per depth), its
+    axes, and the (axes, model) pairs of the models present; panels with no model are hidden."""
+    fig, axes = plt.subplots(2, len(depths), figsize=(width * len(depths), height), squeeze=False)
+    panels = []
     for col, depth in enumerate(depths):
         for row, skip in enumerate([True, False]):
             ax = axes[row][col]
             m = by(models, depth, skip)
             if m is None:
                 ax.axis("off")
-                continue
-            t = m["trajectories"]
-            for path, lab in zip(t["points"], t["labels"]):
-                p = np.array(path)
-                ax.plot(p[:, 0], p[:, 1], "-", color=cmap(lab % 10), lw=0.7, alpha=0.6)
-                ax.plot(p[:, 0], p[:, 1], ".", color=cmap(lab % 10), ms=2.5, alpha=0.6)
-                ax.plot(p[0, 0], p[0, 1], "o", color=cmap(lab % 10), ms=3.5, mfc="white", mew=0.8)
-                ax.plot(p[-1, 0], p[-1, 1], "s", color=cmap(lab % 10), ms=3.5)
-            ev = t["explained_variance"]
-            ax.set_title("%s\nPC1+PC2 explain %.0f %% of the states' variance" % (label(m), 100 * ((ev[0] or 0) + (ev[1] or 0))),
-                         fontsize=9)
-            ax.set_xlabel("PC1", fontsize=8)
-            ax.set_ylabel("PC2", fontsize=8)
-            ax.tick_params(labelsize=7)
+            else:
+                panels.append((ax, m))
+    return fig, axes, panels
+
+
+def trajectories(models, depths, out):
+    fig, axes, panels = model_grid(models, depths, 4.2, 8.2)
+    cmap = plt.get_cmap("tab10")
+    for ax, m in panels:
+        t = m["trajectories"]
+        for path, lab in zip(t["points"], t["labels"]):
+            p = np.array(path)
+            ax.plot(p[:, 0], p[:, 1], "-", color=cmap(lab % 10), lw=0.7, alpha=0.6)
+            ax.plot(p[:, 0], p[:, 1], ".", color=cmap(lab % 10), ms=2.5, alpha=0.6)
+            ax.plot(p[0, 0], p[0, 1], "o", color=cmap(lab % 10), ms=3.5, mfc="white", mew=0.8)
+            ax.plot(p[-1, 0], p[-1, 1], "s", color=cmap(lab % 10), ms=3.5)
+        ev = t["explained_variance"]
+        ax.set_title("%s\nPC1+PC2 explain %.0f %% of the states' variance" % (label(m), 100 * ((ev[0] or 0) + (ev[1] or 0))),
+                     fontsize=9)
+        ax.set_xlabel("PC1", fontsize=8)
+        ax.set_ylabel("PC2", fontsize=8)
+        ax.tick_params(labelsize=7)
     handles = [plt.Line2D([], [], color=cmap(c), lw=2) for c in range(10)]
     fig.legend(handles, CLASSES, loc="lower center", ncol=10, fontsize=8, frameon=False)
     fig.suptitle("RA1: trajectories h_0 (open circle) .. h_L (square) of test images, top-2 PCs, coloured by class", fontsize=11)
@@ -185,52 +195,40 @@ def ra2_distributions(models, reference, out):
 
 
 def ra2_cross_mean(models, depths, out):
-    fig, axes = plt.subplots(2, len(depths), figsize=(3.6 * len(depths), 7), squeeze=False)
+    fig, axes, panels = model_grid(models, depths, 3.6, 7)
     vmax = 0
     for m in models:
         c = np.array([arr(r) for r in m["cross_alignment_mean"]])
         vmax = max(vmax, np.nanmax(c))
-    for col, depth in enumerate(depths):
-        for row, skip in enumerate([True, False]):
-            ax = axes[row][col]
-            m = by(models, depth, skip)
-            if m is None:
-                ax.axis("off")
-                continue
-            c = np.array([arr(r) for r in m["cross_alignment_mean"]])
-            im = ax.imshow(c, cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest")
-            ax.set_title(label(m), fontsize=9)
-            ax.set_xlabel("j", fontsize=8)
-            ax.set_ylabel("i", fontsize=8)
-            ax.tick_params(labelsize=7)
+    for ax, m in panels:
+        c = np.array([arr(r) for r in m["cross_alignment_mean"]])
+        im = ax.imshow(c, cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set_title(label(m), fontsize=9)
+        ax.set_xlabel("j", fontsize=8)
+        ax.set_ylabel("i", fontsize=8)
+        ax.tick_params(labelsize=7)
     fig.colorbar(im, ax=axes, fraction=0.02, pad=0.02)
     fig.suptitle("RA2: mean cross_alignment(i, j) over the analysed test images (diagonal undefined)", fontsize=11)
     save(fig, out, "ra2_cross_mean.png")
 
 
 def ra3_spectra(models, depths, out, key, name, title, classes):
-    fig, axes = plt.subplots(2, len(depths), figsize=(4 * len(depths), 7.6), squeeze=False)
-    for col, depth in enumerate(depths):
-        for row, skip in enumerate([True, False]):
-            ax = axes[row][col]
-            m = by(models, depth, skip)
-            if m is None:
-                ax.axis("off")
-                continue
-            blocks = m["per_block"]
-            cmap = plt.get_cmap("viridis")
-            for b, blk in enumerate(blocks):
-                s = arr(blk[key])
-                x = np.arange(1, len(s) + 1)
-                ax.semilogy(x, np.maximum(s, 1e-12), "-", color=cmap(b / max(1, len(blocks) - 1)), lw=0.9)
-            ax.axvline(classes + 0.5, color="black", ls="--", lw=1)
-            ax.text(classes + 0.7, 0.02, "C", transform=ax.get_xaxis_transform(), va="bottom", fontsize=8)
-            if key == "spectrum_normalised_mean":
-                ax.axhline(1e-2, color="gray", ls=":", lw=1)
-                ax.set_ylim(1e-5, 1.5)
-            ax.set_title(label(m), fontsize=9)
-            ax.set_xlabel("index m", fontsize=8)
-            ax.tick_params(labelsize=7)
+    fig, axes, panels = model_grid(models, depths, 4, 7.6)
+    for ax, m in panels:
+        blocks = m["per_block"]
+        cmap = plt.get_cmap("viridis")
+        for b, blk in enumerate(blocks):
+            s = arr(blk[key])
+            x = np.arange(1, len(s) + 1)
+            ax.semilogy(x, np.maximum(s, 1e-12), "-", color=cmap(b / max(1, len(blocks) - 1)), lw=0.9)
+        ax.axvline(classes + 0.5, color="black", ls="--", lw=1)
+        ax.text(classes + 0.7, 0.02, "C", transform=ax.get_xaxis_transform(), va="bottom", fontsize=8)
+        if key == "spectrum_normalised_mean":
+            ax.axhline(1e-2, color="gray", ls=":", lw=1)
+            ax.set_ylim(1e-5, 1.5)
+        ax.set_title(label(m), fontsize=9)
+        ax.set_xlabel("index m", fontsize=8)
+        ax.tick_params(labelsize=7)
     sm = plt.cm.ScalarMappable(cmap="viridis", norm=plt.Normalize(0, 1))
     cb = fig.colorbar(sm, ax=axes, fraction=0.02, pad=0.02)
     cb.set_label("block position (first .. last)", fontsize=8)
