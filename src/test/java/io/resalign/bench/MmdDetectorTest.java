@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.resalign.demo.ImageTransforms;
+import io.resalign.demo.ImageTransforms.Layout;
+import io.resalign.engine.io.IdxReader;
+import io.resalign.engine.io.SampleBatch;
 import io.resalign.engine.testing.Python;
+import io.resalign.train.Datasets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -205,6 +210,46 @@ class MmdDetectorTest {
         assertMessage("sample 40 has 5 values, expected 4", () -> stream.add(new float[5]));
         float[][] flat = new float[10][4];
         assertMessage("the median heuristic gives no kernel bandwidth", () -> MmdDetector.fit(flat, 0.05, 2, 1));
+    }
+
+    @Test
+    void shouldAlarmOnDigitsAndOnBrighterClothesButRarelyOnCleanClothes() throws Exception {
+        // The benchmark's setting in small: Fashion-MNIST test images, 784 pixels scaled to 0..1.
+        Path file = Datasets.FASHION_MNIST.defaultDir().resolve("t10k-images-idx3-ubyte.gz");
+        assertTrue(java.nio.file.Files.isRegularFile(file), file + " missing: install the Debian package dataset-fashion-mnist");
+        SampleBatch clothes = IdxReader.read(file);
+        SampleBatch digits = MnistDigits.load();
+        Layout layout = Layout.of(clothes.sampleShape());
+        int big = 1000;
+        int n = 100;
+        float[][] reference = new float[big][];
+        for (int i = 0; i < big; i++) {
+            reference[i] = MmdDetector.unitPixels(clothes.sample(i));
+        }
+        MmdDetector detector = MmdDetector.fit(reference, 0.05, n, 1);
+        int cleanAlarms = 0;
+        int brightAlarms = 0;
+        int digitAlarms = 0;
+        int windows = 10;
+        for (int w = 0; w < windows; w++) {
+            float[][] clean = new float[n][];
+            float[][] bright = new float[n][];
+            float[][] digit = new float[n][];
+            for (int i = 0; i < n; i++) {
+                float[] image = clothes.sample(big + w * n + i);
+                clean[i] = MmdDetector.unitPixels(image);
+                bright[i] = MmdDetector.unitPixels(ImageTransforms.brightness(image, layout, 40));
+                digit[i] = MmdDetector.unitPixels(digits.sample(w * n + i));
+            }
+            cleanAlarms += detector.test(clean).alarm() ? 1 : 0;
+            brightAlarms += detector.test(bright).alarm() ? 1 : 0;
+            digitAlarms += detector.test(digit).alarm() ? 1 : 0;
+        }
+        System.out.printf("MMD on Fashion-MNIST (reference %d, windows of %d, alpha 0.05): alarms clean %d, brightness+40 %d, MNIST %d of %d%n",
+                big, n, cleanAlarms, brightAlarms, digitAlarms, windows);
+        assertTrue(cleanAlarms <= 2, "clean windows alarm at about alpha: " + cleanAlarms + " of " + windows);
+        assertEquals(windows, digitAlarms, "handwritten digits are not clothes");
+        assertEquals(windows, brightAlarms, "every pixel 40 levels brighter");
     }
 
     /** Shift per dimension, in standard deviations, of the power test (measured: see the test's output). */
