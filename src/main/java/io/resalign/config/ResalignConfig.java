@@ -153,8 +153,8 @@ public interface ResalignConfig {
 
         /**
          * Drift schedule: comma-separated phases {@code TRANSFORM[+TRANSFORM...]*COUNT}, transforms
-         * {@code clean}, {@code noise:sigma=S}, {@code contrast:F}, {@code rotate:DEGREES},
-         * {@code occlude:SIZE}; repeats unless the last phase has no count (then it lasts forever).
+         * {@code clean}, {@code noise:sigma=S}, {@code contrast:F}, {@code brightness:DELTA},
+         * {@code rotate:DEGREES}, {@code occlude:SIZE}; repeats unless the last phase has no count (then it lasts forever).
          */
         @WithDefault(io.resalign.demo.DriftSchedule.DEFAULT)
         String schedule();

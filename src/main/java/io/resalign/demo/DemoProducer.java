@@ -46,7 +46,7 @@ public final class DemoProducer {
             "  --count N                    samples to send, 0 = until Ctrl-C (default 0)",
             "  --schedule SPEC              drift schedule (default " + DriftSchedule.DEFAULT + ")",
             "                               phases TRANSFORM[+TRANSFORM]*COUNT, comma-separated; transforms",
-            "                               clean, noise:sigma=S, contrast:F, rotate:DEGREES, occlude:SIZE",
+            "                               clean, noise:sigma=S, contrast:F, brightness:DELTA, rotate:DEGREES, occlude:SIZE",
             "  --model NAME                 model name in its manifest (default demo-mlp)",
             "  --models-dir DIR             models directory (default models)",
             "  --data auto|FILE             images: auto = Debian Fashion-MNIST test set, else the model's samples.npy",

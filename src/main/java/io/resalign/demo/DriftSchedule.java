@@ -18,7 +18,7 @@ import io.resalign.demo.ImageTransforms.Layout;
  *   schedule  := phase ("," phase)*
  *   phase     := transform ("+" transform)* ["*" count]
  *   transform := "clean" | "noise:" ["sigma="] S | "contrast:" ["factor="] F
- *              | "rotate:" ["degrees="] D | "occlude:" ["size="] N
+ *              | "brightness:" ["delta="] D | "rotate:" ["degrees="] D | "occlude:" ["size="] N
  * </pre>
  * A phase lasts {@code count} samples. When every phase has a count, the schedule repeats from the
  * first phase; the last phase alone may omit its count, and then lasts forever (no repeat).
@@ -31,7 +31,7 @@ public final class DriftSchedule {
     /** The default schedule: 2,000 clean, 2,000 with noise sigma 80, repeating. */
     public static final String DEFAULT = "clean*2000,noise:sigma=80*2000";
 
-    private static final String TRANSFORMS = "clean, noise:sigma=S, contrast:F, rotate:DEGREES, occlude:SIZE";
+    private static final String TRANSFORMS = "clean, noise:sigma=S, contrast:F, brightness:DELTA, rotate:DEGREES, occlude:SIZE";
 
     /** One phase: transforms applied in order, for {@code count} samples (empty: forever). */
     public record Phase(List<Transform> transforms, OptionalLong count) {
@@ -206,6 +206,13 @@ public final class DriftSchedule {
                     throw new IllegalArgumentException(where + ": contrast factor must be >= 0 (1 = unchanged), got " + arg);
                 }
                 return new Transform.Contrast(f);
+            }
+            case "brightness": {
+                double delta = number(where, name, arg, "delta", "brightness:40");
+                if (Math.abs(delta) > ImageTransforms.MAX) {
+                    throw new IllegalArgumentException(where + ": brightness delta must be within -255..255 (pixel units; 0 = unchanged), got " + arg);
+                }
+                return new Transform.Brightness(delta);
             }
             case "rotate":
                 return new Transform.Rotate(number(where, name, arg, "degrees", "rotate:30"));

@@ -90,6 +90,19 @@ public final class ImageTransforms {
     }
 
     /**
+     * Adds {@code delta} pixel units to every pixel of every channel, clipped to 0..255: a positive
+     * delta brightens, a negative one darkens, 0 keeps the image.
+     */
+    public static float[] brightness(float[] image, Layout layout, double delta) {
+        layout.check(image);
+        float[] out = new float[image.length];
+        for (int i = 0; i < image.length; i++) {
+            out[i] = clip(image[i] + delta);
+        }
+        return out;
+    }
+
+    /**
      * Rotates each channel counter-clockwise by {@code degrees} about the image centre, with bilinear
      * interpolation and black (0) where the rotated image has no source. Multiples of 90 degrees on
      * a square image are exact permutations of the pixels (90 degrees is numpy's {@code rot90}).

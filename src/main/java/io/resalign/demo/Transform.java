@@ -49,6 +49,19 @@ public sealed interface Transform {
         }
     }
 
+    /** Brightness shifted by delta pixel units (0..255), clipped: {@code brightness:40} or {@code brightness:-40}. */
+    record Brightness(double delta) implements Transform {
+        @Override
+        public float[] apply(float[] image, Layout layout, SplittableRandom random) {
+            return ImageTransforms.brightness(image, layout, delta);
+        }
+
+        @Override
+        public String toString() {
+            return "brightness:" + DriftSchedule.format(delta);
+        }
+    }
+
     /** Counter-clockwise rotation in degrees: {@code rotate:30}. */
     record Rotate(double degrees) implements Transform {
         @Override

@@ -81,6 +81,30 @@ class ImageTransformsTest {
     }
 
     @Test
+    void brightnessAddsTheDeltaToEveryPixelAndClips() {
+        Layout rgb = new Layout(2, 2, 2);
+        float[] image = {0, 10, 100.5f, 250, 255, 30, 200, 5};
+        assertArrayEquals(new float[] {40, 50, 140.5f, 255, 255, 70, 240, 45}, ImageTransforms.brightness(image, rgb, 40), 1e-4f);
+        assertArrayEquals(new float[] {0, 0, 40.5f, 190, 195, 0, 140, 0}, ImageTransforms.brightness(image, rgb, -60), 1e-4f);
+        assertArrayEquals(new float[] {0.25f, 10.25f, 100.75f, 250.25f, 255, 30.25f, 200.25f, 5.25f},
+                ImageTransforms.brightness(image, rgb, 0.25), 1e-4f, "fractional deltas stay fractional until rounding");
+        assertArrayEquals(image, ImageTransforms.brightness(image, rgb, 0), "delta 0 changes nothing");
+        assertEquals(10f, image[1], "input unchanged");
+        assertArrayEquals(filled(MNIST.size(), 255f), ImageTransforms.brightness(ramp(MNIST.size()), MNIST, 255), "+255 is white");
+        assertArrayEquals(filled(MNIST.size(), 0f), ImageTransforms.brightness(ramp(MNIST.size()), MNIST, -255), "-255 is black");
+        assertThrows(IllegalArgumentException.class, () -> ImageTransforms.brightness(new float[10], MNIST, 5));
+    }
+
+    @Test
+    void brightnessMovesTheMeanByTheDeltaWhenNothingClips() {
+        float[] image = ramp(MNIST.size());
+        float[] mid = ImageTransforms.contrast(image, MNIST, 0.5); // 64..191: room for +-60 without clipping
+        float[] darker = ImageTransforms.brightness(mid, MNIST, -60);
+        assertEquals(mean(mid) - 60, mean(darker), 1e-3);
+        assertEquals(sd(mid, mean(mid)), sd(darker, mean(darker)), 1e-3, "spread unchanged");
+    }
+
+    @Test
     void rotationBy90DegreesIsNumpysRot90Exactly() {
         float[] image = ramp(MNIST.size());
         float[] r = ImageTransforms.rotate(image, MNIST, 90);
