@@ -1,7 +1,6 @@
 package io.resalign.train;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -38,15 +37,19 @@ class ConvGradientCheckTest {
         String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
         System.out.println("ONEDNN_MAX_CPU_ISA=" + isa + ": " + GradientCheck.describe(check));
         if ("SSE41".equals(isa)) {
-            // The ISA docs/training.md prescribes for training: it must be right.
+            // The ISA docs/training.md prescribes for training: it must be right, and training must go ahead.
             assertTrue(check.passed(), GradientCheck.describe(check) + " " + check.errors());
-        }
-        if (check.passed()) {
             try (TrainedConv trained = ConvTraining.train(config, SMALL, train, null, s -> {})) {
                 assertTrue(trained.gradientCheck().passed());
             }
-        } else {
-            var e = assertThrows(ConvTraining.CorruptGradientsException.class, () -> ConvTraining.train(config, SMALL, train, null, s -> {}));
+            return;
+        }
+        // Under other ISAs oneDNN's corruption is intermittent (measured: the check above passed with
+        // 2.6e-6 and training's own check of the same batch then failed with 0.44), so training is held
+        // to its own check: it trains only on a passing check, and otherwise refuses naming the fix.
+        try (TrainedConv trained = ConvTraining.train(config, SMALL, train, null, s -> {})) {
+            assertTrue(trained.gradientCheck().passed(), GradientCheck.describe(trained.gradientCheck()));
+        } catch (ConvTraining.CorruptGradientsException e) {
             assertTrue(e.getMessage().contains("ONEDNN_MAX_CPU_ISA"), e.getMessage());
         }
     }
