@@ -17,7 +17,7 @@ class FeatureVectorTest {
             blocks.add(new BlockMetrics("layer" + b, "stage0", sigma1[b], new double[] {sigma1[b]}, 1.0, true,
                     2.0 + b, 3 + b, false, 0.9, b == 0 ? Double.NaN : 0.5));
         }
-        return new SampleMetrics(0, 1, new float[] {0f, 1f}, 1.1, 0.2, alignment, 4.0, List.of(), blocks,
+        return new SampleMetrics(0, 1, new float[] {0f, 1f}, 0.25, 0.75, 1.1, 0.2, alignment, 4.0, List.of(), blocks,
                 new double[0][0]);
     }
 
