@@ -137,9 +137,9 @@ public record AlignmentReport(
      * Holds the output drift decision: the same test as {@link Drift} over the output features
      * ({@code output_entropy}, {@code output_confidence}) only, with its own calibrated threshold.
      *
-     * @param statistic combined statistic of the output features; null when none could be tested
-     * @param threshold its calibrated threshold for this window size; null when undefined
-     * @param pValue bootstrap p-value; null when undefined
+     * @param statistic combined statistic of the output features; null for a schema without them
+     * @param threshold its calibrated threshold for this window size; null for a schema without output features
+     * @param pValue bootstrap p-value; null for a schema without output features
      * @param alarm 1 when the statistic exceeds the threshold, else 0
      * @param falseAlarmRate configured per-window false-alarm rate (the same as the alignment decision's)
      * @param testedFeatures output features with enough defined values in window and reference
