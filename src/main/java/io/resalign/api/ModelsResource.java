@@ -49,7 +49,7 @@ public class ModelsResource {
     /** The monitor's reference, as this instance last saw it; null when no task here holds the monitor yet. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ReferenceView(boolean collecting, int samples, Double ageSeconds, long samplesSeen, long windowsTested,
-            long alarms, Integer lastDecision) {}
+            long alarms, Integer lastDecision, long outputAlarms, Integer lastOutputDecision) {}
 
     @GET
     public List<ModelView> models() {
@@ -66,7 +66,7 @@ public class ModelsResource {
     private static ReferenceView reference(MonitorGauges g) {
         return new ReferenceView(g.referenceCollecting(), g.referenceSamples(),
                 Double.isFinite(g.referenceAgeSeconds()) ? g.referenceAgeSeconds() : null, g.samplesSeen(), g.windowsTested(), g.alarms(),
-                g.windowsTested() > 0 ? g.decision() : null);
+                g.windowsTested() > 0 ? g.decision() : null, g.outputAlarms(), g.windowsTested() > 0 ? g.outputDecision() : null);
     }
 
     @GET

@@ -44,6 +44,8 @@ public final class CsvWriter extends MetricsWriter {
         row(prefix, "sample", "", "step_cv", s.stepCv());
         row(prefix, "sample", "", "alignment", s.alignment());
         row(prefix, "sample", "", "depth_scaled_sigma1", s.depthScaledSigma1());
+        row(prefix, "sample", "", "entropy", s.entropy());
+        row(prefix, "sample", "", "confidence", s.confidence());
         for (StageMetrics st : s.stages()) {
             row(prefix, "stage", st.name(), "steps", st.steps());
             row(prefix, "stage", st.name(), "line_shape", st.lineShape());

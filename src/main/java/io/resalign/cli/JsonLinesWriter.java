@@ -42,6 +42,8 @@ public final class JsonLinesWriter extends MetricsWriter {
             o.put("label", label.intValue());
         }
         o.put("predicted", s.predicted());
+        number(o, "entropy", s.entropy());
+        number(o, "confidence", s.confidence());
         number(o, "line_shape", s.lineShape());
         number(o, "step_cv", s.stepCv());
         number(o, "alignment", s.alignment());

@@ -17,59 +17,88 @@ import java.util.concurrent.ConcurrentHashMap;
  * then have unit variance and the same cross-feature correlation (docs/drift.md). The replicates
  * of each window size are cached; each size has its own seed, so results do not depend on the
  * order in which sizes are asked for.
+ *
+ * <p>Each {@link FeatureGroup} has its own statistic, combined over the group's features only, and
+ * so its own replicates and threshold; one pass of resampled windows serves both groups (the same
+ * rows, the same draws), so the alignment group's replicates are exactly those of a schema without
+ * output features. A group without features has no replicates and a NaN threshold.
  */
 final class BootstrapCalibration {
     private static final int CACHED_SIZES = 8;
 
+    private static final FeatureGroup[] GROUPS = FeatureGroup.values();
+
     private final ReferenceScores scores;
     private final DriftSettings settings;
-    private final Map<Integer, double[]> replicatesBySize =
+    private final int[][] groupIndices;
+    /** Sorted replicates by window size, then by group ordinal. */
+    private final Map<Integer, double[][]> replicatesBySize =
             new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
-                protected boolean removeEldestEntry(Map.Entry<Integer, double[]> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<Integer, double[][]> eldest) {
                     return size() > CACHED_SIZES;
                 }
             };
 
-    /** Thresholds of the sizes calibrated so far, readable without waiting for a running calibration. */
-    private final Map<Integer, Double> calibrated = new ConcurrentHashMap<>();
+    /** Thresholds (by group ordinal) of the sizes calibrated so far, readable without waiting for a running calibration. */
+    private final Map<Integer, double[]> calibrated = new ConcurrentHashMap<>();
 
-    BootstrapCalibration(ReferenceScores scores, DriftSettings settings) {
+    BootstrapCalibration(ReferenceScores scores, FeatureSchema schema, DriftSettings settings) {
         this.scores = scores;
         this.settings = settings;
+        this.groupIndices = new int[GROUPS.length][];
+        for (FeatureGroup g : GROUPS) {
+            groupIndices[g.ordinal()] = g.indices(schema);
+        }
     }
 
-    /** Returns the (1 - alpha) quantile of the replicates for windows of {@code windowRows} samples. */
-    double threshold(int windowRows) {
-        return quantile(replicates(windowRows));
+    /** Returns the indices of a group's features in schema order. */
+    int[] indices(FeatureGroup group) {
+        return groupIndices[group.ordinal()];
     }
 
-    /** Returns the threshold for windows of {@code windowRows} samples if it is calibrated already; never waits. */
-    OptionalDouble thresholdIfCalibrated(int windowRows) {
-        Double t = calibrated.get(windowRows);
-        return t == null ? OptionalDouble.empty() : OptionalDouble.of(t);
+    /** Returns the (1 - alpha) quantile of a group's replicates for windows of {@code windowRows} samples (NaN without features). */
+    double threshold(FeatureGroup group, int windowRows) {
+        return quantile(replicates(windowRows)[group.ordinal()]);
+    }
+
+    /** Returns a group's threshold for windows of {@code windowRows} samples if it is calibrated already; never waits. */
+    OptionalDouble thresholdIfCalibrated(FeatureGroup group, int windowRows) {
+        double[] t = calibrated.get(windowRows);
+        return t == null ? OptionalDouble.empty() : OptionalDouble.of(t[group.ordinal()]);
     }
 
     private double quantile(double[] sorted) {
         int b = sorted.length;
+        if (b == 0) {
+            return Double.NaN;
+        }
         int rank = (int) Math.ceil((1 - settings.falseAlarmRate()) * (b + 1));
         return sorted[Math.min(Math.max(rank, 1), b) - 1];
     }
 
-    /** Returns the bootstrap p-value of {@code statistic} for windows of {@code windowRows} samples. */
-    double pValue(int windowRows, double statistic) {
-        double[] sorted = replicates(windowRows);
+    /** Returns the bootstrap p-value of a group's {@code statistic} for windows of {@code windowRows} samples (NaN without features). */
+    double pValue(FeatureGroup group, int windowRows, double statistic) {
+        double[] sorted = replicates(windowRows)[group.ordinal()];
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
         int below = lowerBound(sorted, statistic);
         return (1.0 + sorted.length - below) / (sorted.length + 1.0);
     }
 
-    synchronized double[] replicates(int windowRows) {
-        double[] sorted = replicatesBySize.computeIfAbsent(windowRows, this::simulate);
-        calibrated.putIfAbsent(windowRows, quantile(sorted));
+    /** Returns the sorted replicates of every group (by ordinal) for windows of {@code windowRows} samples, simulating them once. */
+    synchronized double[][] replicates(int windowRows) {
+        double[][] sorted = replicatesBySize.computeIfAbsent(windowRows, this::simulate);
+        double[] thresholds = new double[GROUPS.length];
+        for (int g = 0; g < GROUPS.length; g++) {
+            thresholds[g] = quantile(sorted[g]);
+        }
+        calibrated.putIfAbsent(windowRows, thresholds);
         return sorted;
     }
 
-    private double[] simulate(int windowRows) {
+    private double[][] simulate(int windowRows) {
         int features = scores.featureCount();
         int rows = scores.rows();
         int min = settings.minDefinedValues();
@@ -86,8 +115,12 @@ final class BootstrapCalibration {
         double[] sums = new double[features];
         int[] counts = new int[features];
         double[] z = new double[features];
-        double[] out = new double[settings.effectiveReplicates()];
-        for (int b = 0; b < out.length; b++) {
+        int replicates = settings.effectiveReplicates();
+        double[][] out = new double[GROUPS.length][];
+        for (int g = 0; g < GROUPS.length; g++) {
+            out[g] = new double[groupIndices[g].length == 0 ? 0 : replicates];
+        }
+        for (int b = 0; b < replicates; b++) {
             Arrays.fill(sums, 0);
             Arrays.fill(counts, 0);
             for (int i = 0; i < windowRows; i++) {
@@ -105,9 +138,15 @@ final class BootstrapCalibration {
                         ? (sums[f] / counts[f] - mean[f]) / (sd[f] / Math.sqrt(counts[f]))
                         : Double.NaN;
             }
-            out[b] = settings.combiner().combine(z);
+            for (int g = 0; g < GROUPS.length; g++) {
+                if (out[g].length > 0) {
+                    out[g][b] = settings.combiner().combine(z, groupIndices[g]);
+                }
+            }
         }
-        Arrays.sort(out);
+        for (double[] group : out) {
+            Arrays.sort(group);
+        }
         return out;
     }
 

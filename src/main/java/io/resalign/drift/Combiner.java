@@ -10,10 +10,24 @@ public enum Combiner {
     double combine(double[] z) {
         double out = 0;
         for (double v : z) {
-            if (!Double.isNaN(v)) {
-                out = this == MAX_ABS ? Math.max(out, Math.abs(v)) : out + v * v;
-            }
+            out = add(out, v);
         }
         return out;
+    }
+
+    /** Combines the entries {@code indices} of {@code z} only (in that order, so all indices give {@link #combine(double[])}). */
+    double combine(double[] z, int[] indices) {
+        double out = 0;
+        for (int i : indices) {
+            out = add(out, z[i]);
+        }
+        return out;
+    }
+
+    private double add(double out, double v) {
+        if (Double.isNaN(v)) {
+            return out;
+        }
+        return this == MAX_ABS ? Math.max(out, Math.abs(v)) : out + v * v;
     }
 }

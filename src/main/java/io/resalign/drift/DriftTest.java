@@ -20,6 +20,11 @@ import java.util.concurrent.Executors;
  * ({@link BootstrapCalibration}). Blocks are ranked by the largest |z| among their features. The
  * method, its assumptions and measured error rates are in docs/drift.md. Thread-safe; a given
  * reference, settings and window size always give the same threshold.
+ *
+ * <p>The features split into two {@link FeatureGroup}s that decide separately: the alignment
+ * features (the report's main statistic, threshold, decision and rankings) and the output features
+ * ({@link DriftReport#output()}). Each group has its own combined statistic and its own threshold
+ * at the same false-alarm rate, so each decision alone keeps that rate (docs/drift.md, "Output drift").
  */
 public final class DriftTest {
     /** One daemon thread: calibrations are rare (one per reference) and must not hold the JVM open. */
@@ -42,7 +47,7 @@ public final class DriftTest {
         this.reference = reference;
         this.settings = settings;
         this.scores = new ReferenceScores(reference);
-        this.calibration = new BootstrapCalibration(scores, settings);
+        this.calibration = new BootstrapCalibration(scores, reference.schema(), settings);
         WindowAggregate asWindow = reference.asWindow();
         int features = reference.schema().size();
         referenceMean = new double[features];
@@ -65,8 +70,8 @@ public final class DriftTest {
     }
 
     /**
-     * Starts the calibration for windows of {@code windowCount} samples on a background thread and
-     * returns at once. The result is the same as when the caller calibrates (it depends on the
+     * Starts the calibration of both groups for windows of {@code windowCount} samples on a
+     * background thread and returns at once. The result is the same as when the caller calibrates (it depends on the
      * reference, the settings and the window size only); a caller that needs it before it is done
      * waits for it instead of computing it again.
      */
@@ -74,21 +79,26 @@ public final class DriftTest {
         CALIBRATION.execute(() -> calibration.replicates(windowCount));
     }
 
-    /** Returns the calibrated threshold for windows of {@code windowCount} samples. */
+    /** Returns the alignment group's calibrated threshold for windows of {@code windowCount} samples. */
     public double threshold(int windowCount) {
-        return calibration.threshold(windowCount);
+        return threshold(FeatureGroup.ALIGNMENT, windowCount);
+    }
+
+    /** Returns a group's calibrated threshold for windows of {@code windowCount} samples; NaN for a group without features. */
+    public double threshold(FeatureGroup group, int windowCount) {
+        return calibration.threshold(group, windowCount);
     }
 
     /**
      * Returns the reference band of one feature for windows of {@code windowCount} samples: the
-     * reference mean m and m -+ T sd sqrt(1/n + 1/N), with T the calibrated threshold for that window
-     * size, sd the reference's sample standard deviation and N its defined values (docs/drift.md,
+     * reference mean m and m -+ T sd sqrt(1/n + 1/N), with T the calibrated threshold of the
+     * feature's own {@link FeatureGroup} for that window size, sd the reference's sample standard deviation and N its defined values (docs/drift.md,
      * "Reference band"). The band is NaN while the threshold is still being calibrated (this never
      * waits for it) and for a feature with fewer than {@code minDefinedValues} defined reference values.
      */
     public ReferenceBand band(int feature, int windowCount) {
         double mean = referenceMean[feature];
-        OptionalDouble threshold = calibration.thresholdIfCalibrated(windowCount);
+        OptionalDouble threshold = calibration.thresholdIfCalibrated(FeatureGroup.of(reference.schema().name(feature)), windowCount);
         int defined = scores.definedCount(feature);
         if (threshold.isEmpty() || defined < settings.minDefinedValues()) {
             return new ReferenceBand(mean, Double.NaN, Double.NaN);
@@ -108,7 +118,6 @@ public final class DriftTest {
         int features = schema.size();
         double[] z = new double[features];
         List<FeatureShift> shifts = new ArrayList<>(features);
-        int tested = 0;
         for (int f = 0; f < features; f++) {
             double scoreSum = 0;
             double rawSum = 0;
@@ -126,22 +135,37 @@ public final class DriftTest {
             z[f] = testable
                     ? (scoreSum / n - scores.mean(f)) / (scores.sd(f) * Math.sqrt(1.0 / n + 1.0 / referenceN))
                     : Double.NaN;
-            if (testable) {
-                tested++;
-            }
             double windowMean = n > 0 ? rawSum / n : Double.NaN;
             shifts.add(new FeatureShift(schema.name(f), schema.block(f), z[f], windowMean,
                     referenceMean[f], (windowMean - referenceMean[f]) / referenceSd[f], n, window.count() - n));
         }
-        double statistic = settings.combiner().combine(z);
-        double threshold = calibration.threshold(window.count());
-        shifts.sort(Comparator.comparingDouble((FeatureShift s) -> Double.isNaN(s.z()) ? -1 : Math.abs(s.z()))
-                .reversed());
+        GroupDecision alignment = decide(FeatureGroup.ALIGNMENT, z, shifts, window.count());
+        GroupDecision output = decide(FeatureGroup.OUTPUT, z, shifts, window.count());
         return new DriftReport(modelVersion, window.firstTimestamp(), window.lastTimestamp(), window.count(),
-                statistic, threshold, calibration.pValue(window.count(), statistic),
-                tested > 0 && statistic > threshold, settings.falseAlarmRate(), settings.combiner(), tested,
-                reference.source(), reference.createdAt(), reference.sampleCount(), List.copyOf(shifts),
-                rankBlocks(shifts));
+                alignment.statistic(), alignment.threshold(), alignment.pValue(), alignment.drift(), settings.falseAlarmRate(),
+                settings.combiner(), alignment.testedFeatures(), reference.source(), reference.createdAt(), reference.sampleCount(),
+                alignment.features(), rankBlocks(alignment.features()), output);
+    }
+
+    /** Combines, calibrates and decides one group; its features ranked by |z|. */
+    private GroupDecision decide(FeatureGroup group, double[] z, List<FeatureShift> shifts, int windowCount) {
+        int[] indices = calibration.indices(group);
+        if (indices.length == 0) {
+            return GroupDecision.NONE;
+        }
+        int tested = 0;
+        List<FeatureShift> features = new ArrayList<>(indices.length);
+        for (int f : indices) {
+            if (!Double.isNaN(z[f])) {
+                tested++;
+            }
+            features.add(shifts.get(f));
+        }
+        features.sort(Comparator.comparingDouble((FeatureShift s) -> Double.isNaN(s.z()) ? -1 : Math.abs(s.z())).reversed());
+        double statistic = settings.combiner().combine(z, indices);
+        double threshold = calibration.threshold(group, windowCount);
+        return new GroupDecision(statistic, threshold, calibration.pValue(group, windowCount, statistic),
+                tested > 0 && statistic > threshold ? 1 : 0, tested, features);
     }
 
     private static List<BlockShift> rankBlocks(List<FeatureShift> shifts) {

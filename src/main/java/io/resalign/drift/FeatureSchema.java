@@ -7,8 +7,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Names the features of one model in a flat, stable order: the per-sample metrics first, then
- * {@code block:<name>:<metric>} for every watched block in the engine's order.
+ * Names the features of one model in a flat, stable order: the per-sample metrics first, then the
+ * output-side features, then {@code block:<name>:<metric>} for every watched block in the engine's
+ * order.
+ *
+ * <p>The output features (entropy and confidence of the served prediction, from the logits) form
+ * their own drift decision, apart from every other (alignment) feature: {@link #isOutputFeature}.
  *
  * <p>The order is part of every serialised window and reference, so two schemas are compatible
  * only when their name lists are equal.
@@ -17,6 +21,8 @@ public final class FeatureSchema {
     /** Per-sample metrics, in this order. */
     public static final List<String> SAMPLE_FEATURES =
             List.of("line_shape", "step_cv", "alignment", "depth_scaled_sigma1");
+    /** Output-side per-sample features (softmax entropy in nats, max softmax probability), in this order. */
+    public static final List<String> OUTPUT_FEATURES = List.of("output_entropy", "output_confidence");
     /** Per-block metrics, in this order. */
     public static final List<String> BLOCK_FEATURES =
             List.of("sigma1", "stable_rank", "effective_rank", "self_alignment", "alignment");
@@ -48,6 +54,7 @@ public final class FeatureSchema {
     /** Returns the schema of a model whose watched blocks have these names, in engine order. */
     public static FeatureSchema forBlocks(List<String> blockNames) {
         List<String> names = new ArrayList<>(SAMPLE_FEATURES);
+        names.addAll(OUTPUT_FEATURES);
         for (String block : blockNames) {
             for (String metric : BLOCK_FEATURES) {
                 names.add(blockFeature(block, metric));
@@ -64,6 +71,21 @@ public final class FeatureSchema {
     /** Returns the name of a block's feature, {@code block:<block>:<metric>}. */
     public static String blockFeature(String block, String metric) {
         return BLOCK_PREFIX + block + ":" + metric;
+    }
+
+    /** Returns whether a feature is output-side (tested in the output decision, not the alignment one). */
+    public static boolean isOutputFeature(String feature) {
+        return OUTPUT_FEATURES.contains(feature);
+    }
+
+    /** Returns whether feature {@code index} is output-side. */
+    public boolean isOutput(int index) {
+        return isOutputFeature(names.get(index));
+    }
+
+    /** Returns whether the schema has any output-side feature (schemas stored before they existed have none). */
+    public boolean hasOutputFeatures() {
+        return names.stream().anyMatch(FeatureSchema::isOutputFeature);
     }
 
     /** Returns the block a feature name belongs to, or null for a per-sample feature. */

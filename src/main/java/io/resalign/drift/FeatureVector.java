@@ -34,6 +34,8 @@ public record FeatureVector(FeatureSchema schema, double[] values) {
         put(schema, values, "step_cv", sample.stepCv());
         put(schema, values, "alignment", sample.alignment());
         put(schema, values, "depth_scaled_sigma1", sample.depthScaledSigma1());
+        put(schema, values, "output_entropy", sample.entropy());
+        put(schema, values, "output_confidence", sample.confidence());
         for (BlockMetrics block : sample.blocks()) {
             put(schema, values, FeatureSchema.blockFeature(block.name(), "sigma1"), block.sigma1());
             put(schema, values, FeatureSchema.blockFeature(block.name(), "stable_rank"), block.stableRank());

@@ -127,6 +127,7 @@ public final class AlignmentEngine implements AutoCloseable {
         double[][][] cross = crossAlignment(ops, svd, batch, blocks);
         List<List<StageMetrics>> stages = TrajectoryShape.stages(trajectory, blocks);
         float[] logits = trajectory.logits().toFloatArray();
+        double[][] output = outputMetrics(trajectory.logits());
         int classes = network.manifest().numClasses();
 
         List<SampleMetrics> out = new ArrayList<>(batch);
@@ -158,8 +159,25 @@ public final class AlignmentEngine implements AutoCloseable {
             double lineShape = RaFormulas.mean(st.stream().mapToDouble(StageMetrics::lineShape).toArray());
             double stepCv = RaFormulas.mean(st.stream().mapToDouble(StageMetrics::stepCv).toArray());
             float[] l = Arrays.copyOfRange(logits, b * classes, (b + 1) * classes);
-            out.add(new SampleMetrics(firstIndex + b, argmax(l), l, lineShape, stepCv, alignment,
+            out.add(new SampleMetrics(firstIndex + b, argmax(l), l, output[0][b], output[1][b], lineShape, stepCv, alignment,
                     blocks.size() * sigmaSum / watched.length, st, blockMetrics, cross[b]));
+        }
+        return out;
+    }
+
+    /**
+     * Entropy (nats) and max-softmax confidence of every sample, {entropy[], confidence[]}, from the
+     * batch's logits (B, C) in one pass of array operations: log-softmax over the class axis keeps
+     * both finite for large logits, where softmax then log would underflow to log 0.
+     */
+    static double[][] outputMetrics(NDArray logits) {
+        NDArray logP = logits.logSoftmax(1);
+        float[] entropy = logP.exp().mul(logP).sum(new int[] {1}).neg().toFloatArray();
+        float[] confidence = logP.max(new int[] {1}).exp().toFloatArray();
+        double[][] out = new double[2][entropy.length];
+        for (int b = 0; b < entropy.length; b++) {
+            out[0][b] = entropy[b];
+            out[1][b] = confidence[b];
         }
         return out;
     }

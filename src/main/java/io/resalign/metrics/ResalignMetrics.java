@@ -56,6 +56,9 @@ public class ResalignMetrics {
     public static final String DRIFT_STATISTIC = "resalign.drift.statistic";
     public static final String DRIFT_THRESHOLD = "resalign.drift.threshold";
     public static final String DRIFT_DECISION = "resalign.drift.decision";
+    public static final String OUTPUT_DRIFT_STATISTIC = "resalign.output.drift.statistic";
+    public static final String OUTPUT_DRIFT_THRESHOLD = "resalign.output.drift.threshold";
+    public static final String OUTPUT_DRIFT_DECISION = "resalign.output.drift.decision";
     public static final String REFERENCE_AGE = "resalign.reference.age";
     public static final String REFERENCE_SAMPLES = "resalign.reference.samples";
     public static final String REFERENCE_COLLECTING = "resalign.reference.collecting";
@@ -106,9 +109,15 @@ public class ResalignMetrics {
                     .tags(tags).serviceLevelObjectives(latencyBuckets()).register(registry);
             Gauge.builder(BATCH_PENDING, pending, AtomicInteger::get).description("Samples waiting for their batch")
                     .tags(tags).register(registry);
-            gauge(DRIFT_STATISTIC, "Drift statistic of the latest tested window", tags, g -> g.statistic());
-            gauge(DRIFT_THRESHOLD, "Calibrated threshold of the drift statistic", tags, g -> g.threshold());
-            gauge(DRIFT_DECISION, "1 when the latest window was flagged as drifted, else 0", tags, g -> g.decision());
+            gauge(DRIFT_STATISTIC, "Alignment drift statistic of the latest tested window (output features excluded)", tags,
+                    g -> g.statistic());
+            gauge(DRIFT_THRESHOLD, "Calibrated threshold of the alignment drift statistic", tags, g -> g.threshold());
+            gauge(DRIFT_DECISION, "1 when the latest window was flagged for alignment drift, else 0", tags, g -> g.decision());
+            gauge(OUTPUT_DRIFT_STATISTIC, "Output drift statistic (prediction entropy and confidence) of the latest tested window",
+                    tags, g -> g.outputStatistic());
+            gauge(OUTPUT_DRIFT_THRESHOLD, "Calibrated threshold of the output drift statistic", tags, g -> g.outputThreshold());
+            gauge(OUTPUT_DRIFT_DECISION, "1 when the latest window was flagged for output drift, else 0", tags,
+                    g -> g.outputDecision());
             // the age is computed at publication time; a gauge read between publications lags by the punctuation interval
             gauge(REFERENCE_AGE + ".seconds", "Age of the reference profile, seconds (NaN while collecting)", tags,
                     g -> g.referenceAgeSeconds());

@@ -15,9 +15,10 @@ import java.util.Objects;
 
 /**
  * Holds what resalign says about one closed window of one model version: the window, a summary of
- * every feature in it, the reference it was tested against, the drift decision with the blocks and
- * features that moved most, the engine's device and, when the records carried them, the served
- * predictions and labels. It is the value of the {@code alignment-reports} topic; the JSON form
+ * every feature in it, the reference it was tested against, the alignment drift decision with the
+ * blocks and features that moved most, the output drift decision (entropy and confidence of the
+ * predictions), the engine's device and, when the records carried them, the served predictions and
+ * labels. It is the value of the {@code alignment-reports} topic; the JSON form
  * ({@link #toJson()}, snake_case, NaN written as {@code null}) is the contract in docs/reports.md.
  *
  * @param schemaVersion version of this JSON schema, {@link #SCHEMA_VERSION}
@@ -26,12 +27,14 @@ import java.util.Objects;
  * @param window which samples the window holds
  * @param features summary of every feature, in the model's feature schema order
  * @param reference the reference the window was tested against
- * @param drift the test's outcome
+ * @param drift the alignment decision (every feature but the output features)
  * @param engineDevice device label of the engine ({@code cpu}, {@code gpu0})
  * @param output served predictions and labels in the window; null when no record carried either
+ * @param outputDrift the output decision over the output features; null in reports written before it existed
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonPropertyOrder({"schema_version", "model", "version", "window", "reference", "drift", "features", "engine_device", "output"})
+@JsonPropertyOrder({"schema_version", "model", "version", "window", "reference", "drift", "output_drift", "features", "engine_device",
+    "output"})
 public record AlignmentReport(
         int schemaVersion,
         String model,
@@ -41,7 +44,8 @@ public record AlignmentReport(
         Reference reference,
         Drift drift,
         String engineDevice,
-        OutputContext output) {
+        OutputContext output,
+        OutputDrift outputDrift) {
 
     /** The schema version this build writes. */
     public static final int SCHEMA_VERSION = 1;
@@ -128,6 +132,40 @@ public record AlignmentReport(
             topFeatures = List.copyOf(topFeatures);
         }
     }
+
+    /**
+     * Holds the output drift decision: the same test as {@link Drift} over the output features
+     * ({@code output_entropy}, {@code output_confidence}) only, with its own calibrated threshold.
+     *
+     * @param statistic combined statistic of the output features; null for a schema without them
+     * @param threshold its calibrated threshold for this window size; null for a schema without output features
+     * @param pValue bootstrap p-value; null for a schema without output features
+     * @param alarm 1 when the statistic exceeds the threshold, else 0
+     * @param falseAlarmRate configured per-window false-alarm rate (the same as the alignment decision's)
+     * @param testedFeatures output features with enough defined values in window and reference
+     * @param features the output features, largest |z| first
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record OutputDrift(Double statistic, Double threshold, Double pValue, int alarm, double falseAlarmRate, int testedFeatures,
+            List<OutputFeatureScore> features) {
+
+        /** Copies the features. */
+        public OutputDrift {
+            features = List.copyOf(features);
+        }
+    }
+
+    /**
+     * Scores one output feature.
+     *
+     * @param feature feature name ({@code output_entropy} or {@code output_confidence})
+     * @param z standardised normal-score shift, window minus reference; null when not tested
+     * @param windowMean mean in the window
+     * @param referenceMean mean in the reference
+     * @param shiftInReferenceSd (window mean - reference mean) / reference standard deviation
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record OutputFeatureScore(String feature, Double z, Double windowMean, Double referenceMean, Double shiftInReferenceSd) {}
 
     /**
      * Scores one block: the largest |z| among its features.

@@ -9,6 +9,7 @@ import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureShift;
 import io.resalign.drift.FeatureSummary;
 import io.resalign.drift.FeatureVector;
+import io.resalign.drift.GroupDecision;
 import io.resalign.drift.ModelVersion;
 import io.resalign.drift.ReferenceBand;
 import io.resalign.drift.ReferenceProfile;
@@ -71,6 +72,7 @@ public final class ModelMonitor {
     private long samplesSeen;
     private long windowsTested;
     private long alarms;
+    private long outputAlarms;
     private AlignmentReport latest;
     private int chunkRows;
     private Saved saved = Saved.NOTHING;
@@ -136,6 +138,7 @@ public final class ModelMonitor {
         DriftReport tested = drift.test(closed.get().samples());
         windowsTested++;
         alarms += tested.decision();
+        outputAlarms += tested.output().decision();
         latest = report(closed.get(), tested);
         return Optional.of(latest);
     }
@@ -175,7 +178,18 @@ public final class ModelMonitor {
         AlignmentReport.Window window = new AlignmentReport.Window(w.firstTimestamp(), w.lastTimestamp(), closed.firstSample(),
                 closed.lastSample(), w.count(), windows.size(), windows.advance());
         return new AlignmentReport(AlignmentReport.SCHEMA_VERSION, modelVersion.model(), modelVersion.version(), window, features,
-                ref, decision, engineDevice, closed.counts().toContext());
+                ref, decision, engineDevice, closed.counts().toContext(), outputDrift(result));
+    }
+
+    private static AlignmentReport.OutputDrift outputDrift(DriftReport result) {
+        GroupDecision output = result.output();
+        List<AlignmentReport.OutputFeatureScore> features = output.features().stream()
+                .map(s -> new AlignmentReport.OutputFeatureScore(s.feature(), AlignmentReport.finite(s.z()),
+                        AlignmentReport.finite(s.windowMean()), AlignmentReport.finite(s.referenceMean()),
+                        AlignmentReport.finite(s.shiftInReferenceSd())))
+                .toList();
+        return new AlignmentReport.OutputDrift(AlignmentReport.finite(output.statistic()), AlignmentReport.finite(output.threshold()),
+                AlignmentReport.finite(output.pValue()), output.decision(), result.falseAlarmRate(), output.testedFeatures(), features);
     }
 
     private static AlignmentReport.FeatureScore score(FeatureShift s) {
@@ -237,6 +251,15 @@ public final class ModelMonitor {
         double statistic = Double.NaN;
         double threshold = Double.NaN;
         int decision = 0;
+        double outputStatistic = Double.NaN;
+        double outputThreshold = Double.NaN;
+        int outputDecision = 0;
+        if (latest != null && latest.outputDrift() != null) {
+            AlignmentReport.OutputDrift output = latest.outputDrift();
+            outputStatistic = output.statistic() == null ? Double.NaN : output.statistic();
+            outputThreshold = output.threshold() == null ? Double.NaN : output.threshold();
+            outputDecision = output.alarm();
+        }
         if (latest != null) {
             for (AlignmentReport.FeatureStatistics s : latest.features()) {
                 means.put(s.feature(), s.mean() == null ? Double.NaN : s.mean());
@@ -252,7 +275,8 @@ public final class ModelMonitor {
             bands.put(schema.name(f), test.isPresent() ? test.get().band(f, settings.windowSize()) : ReferenceBand.UNKNOWN);
         }
         return new MonitorGauges(modelVersion.model(), modelVersion.version(), means, bands, statistic, threshold, decision, age,
-                drift.reference().isCollecting(), drift.reference().collectedCount(), samplesSeen, windowsTested, alarms);
+                drift.reference().isCollecting(), drift.reference().collectedCount(), samplesSeen, windowsTested, alarms,
+                outputStatistic, outputThreshold, outputDecision, outputAlarms);
     }
 
     /**
@@ -309,7 +333,9 @@ public final class ModelMonitor {
             out.writeLong(samplesSeen);
             out.writeLong(windowsTested);
             out.writeLong(alarms);
+            // after the schema: a head stored before output drift fails on its schema, with a clear message, before this
             CompactEncoding.writeSchema(out, schema);
+            out.writeLong(outputAlarms);
             out.writeInt(reference.targetSize());
             out.writeLong(reference.generation());
             out.writeInt(chunkRows);
@@ -364,8 +390,9 @@ public final class ModelMonitor {
         return Optional.of(CompactEncoding.decode(head, HEAD_TAG, "monitor head of " + MonitorRecords.headKey(modelVersion), in -> {
             ModelVersion mv = new ModelVersion(in.readUTF(), in.readUTF());
             requireSame(modelVersion, mv);
-            long[] counters = {in.readLong(), in.readLong(), in.readLong()};
+            long[] counters = {in.readLong(), in.readLong(), in.readLong(), 0};
             requireSchema(mv, CompactEncoding.readSchema(in), schema);
+            counters[3] = in.readLong();
             StoredReference reference = readReference(in, records, mv, schema);
             SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance(), false);
             WindowAggregate last = null;
@@ -428,7 +455,7 @@ public final class ModelMonitor {
                 chunkRows, chunks);
     }
 
-    /** Reads the latest report that ends both state forms and builds the monitor with the counters (seen, tested, alarms). */
+    /** Reads the latest report that ends both state forms and builds the monitor with the counters (seen, tested, alarms, output alarms). */
     private static ModelMonitor restored(DataInputStream in, ModelVersion mv, FeatureSchema schema, DriftSettings settings,
             String engineDevice, long[] counters, ReferenceState reference, SampleWindows windows, WindowAggregate last)
             throws IOException {
@@ -439,6 +466,7 @@ public final class ModelMonitor {
         monitor.samplesSeen = counters[0];
         monitor.windowsTested = counters[1];
         monitor.alarms = counters[2];
+        monitor.outputAlarms = counters[3];
         monitor.latest = report;
         return monitor;
     }
@@ -451,6 +479,11 @@ public final class ModelMonitor {
     }
 
     private static void requireSchema(ModelVersion mv, FeatureSchema stored, FeatureSchema expected) {
+        if (expected.hasOutputFeatures() && !stored.hasOutputFeatures()) {
+            throw new IllegalArgumentException("monitor state of " + mv.model() + ":" + mv.version() + " was stored before output drift"
+                    + " (its features lack " + FeatureSchema.OUTPUT_FEATURES + "); it cannot be tested for output drift and is refused,"
+                    + " and a new reference is collected (docs/kafka.md, \"Upgrading to output drift\")");
+        }
         if (!stored.equals(expected)) {
             throw new IllegalArgumentException("monitor state of " + mv.model() + ":" + mv.version() + " has features "
                     + stored.names() + ", expected " + expected.names() + " (same model version, same watched blocks)");
@@ -475,12 +508,10 @@ public final class ModelMonitor {
         return CompactEncoding.decode(bytes, LEGACY_TAG, "model monitor state", in -> {
             ModelVersion mv = new ModelVersion(in.readUTF(), in.readUTF());
             requireSame(modelVersion, mv);
-            long[] counters = {in.readLong(), in.readLong(), in.readLong()};
+            long[] counters = {in.readLong(), in.readLong(), in.readLong(), 0};
             ReferenceState reference = ReferenceState.fromBytes(CompactEncoding.readBlock(in));
-            Optional<FeatureSchema> stored = reference.profile().map(ReferenceProfile::schema);
-            if (stored.isPresent()) {
-                requireSchema(mv, stored.get(), schema);
-            }
+            requireSchema(mv, reference.profile().map(ReferenceProfile::schema)
+                    .orElseGet(() -> reference.collectingSamples().orElseThrow().schema()), schema);
             SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance(), true);
             WindowAggregate last = in.readBoolean() ? WindowAggregate.fromBytes(CompactEncoding.readBlock(in)) : null;
             return restored(in, mv, schema, settings, engineDevice, counters, reference, windows, last);

@@ -222,7 +222,18 @@ final class NaiveBaseline {
                 predicted = c;
             }
         }
-        return new SampleMetrics(b, predicted, l, lineShape, stepCv, RaFormulas.mean(pairs.stream().mapToDouble(Double::doubleValue).toArray()),
+        // float64, one class at a time: the straightforward form of the engine's log-softmax
+        double maxLogit = l[predicted];
+        double partition = 0;
+        for (float v : l) {
+            partition += Math.exp(v - maxLogit);
+        }
+        double entropy = 0;
+        for (float v : l) {
+            double logP = v - maxLogit - Math.log(partition);
+            entropy -= Math.exp(logP) * logP;
+        }
+        return new SampleMetrics(b, predicted, l, entropy, 1 / partition, lineShape, stepCv, RaFormulas.mean(pairs.stream().mapToDouble(Double::doubleValue).toArray()),
                 depth * sigmaSum / depth, stages, blockMetrics, cross);
     }
 

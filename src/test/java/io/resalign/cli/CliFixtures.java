@@ -87,7 +87,7 @@ final class CliFixtures {
             String i = r.get("index").asText();
             out.put(i + "|label", r.has("label") ? r.get("label").asDouble() : Double.NaN);
             out.put(i + "|predicted", r.get("predicted").asDouble());
-            for (String metric : List.of("line_shape", "step_cv", "alignment", "depth_scaled_sigma1")) {
+            for (String metric : List.of("line_shape", "step_cv", "alignment", "depth_scaled_sigma1", "entropy", "confidence")) {
                 out.put(i + "|sample||" + metric, value(r.get(metric)));
             }
             for (JsonNode st : r.get("stages")) {

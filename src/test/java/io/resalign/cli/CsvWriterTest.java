@@ -47,6 +47,8 @@ class CsvWriterTest {
         List<String> lines = Arrays.asList(csv.toString().split("\n"));
         assertEquals("index,label,predicted,scope,name,metric,value", lines.get(0));
         assertEquals("7,4,2,sample,,line_shape,1.25", lines.get(1));
+        assertTrue(lines.contains("7,4,2,sample,,entropy,0.875"));
+        assertTrue(lines.contains("7,4,2,sample,,confidence,0.5"));
         assertTrue(lines.contains("7,4,2,stage,layer2,steps,1"));
         assertTrue(lines.contains("7,4,2,stage,layer2,line_shape,"), "NaN is an empty value");
         assertTrue(lines.contains("7,4,2,block,a.0,singular_value_3,1.0E-9"));
@@ -60,7 +62,7 @@ class CsvWriterTest {
         for (String line : lines) {
             assertEquals(7, CliFixtures.csvFields(line).size(), line);
         }
-        // 4 sample rows + 3 x 2 stage rows + 3 blocks x (8 + 3 singular values) + 2 cross; then 4 + 3 + 11 for the second
-        assertEquals(1 + 4 + 6 + 33 + 2 + 4 + 3 + 11, lines.size());
+        // 6 sample rows + 3 x 2 stage rows + 3 blocks x (8 + 3 singular values) + 2 cross; then 6 + 3 + 11 for the second
+        assertEquals(1 + 6 + 6 + 33 + 2 + 6 + 3 + 11, lines.size());
     }
 }

@@ -19,7 +19,7 @@ class JsonLinesWriterTest {
     /** Two samples of a three-block net: block "b,2" (a name that needs CSV quoting) is non-square and compares with nothing. */
     static List<SampleMetrics> samples() {
         double nan = Double.NaN;
-        SampleMetrics first = new SampleMetrics(7, 2, new float[] {0.1f, 0.2f, 0.9f}, 1.25, 0.125, 0.5, 3.75,
+        SampleMetrics first = new SampleMetrics(7, 2, new float[] {0.1f, 0.2f, 0.9f}, 0.875, 0.5, 1.25, 0.125, 0.5, 3.75,
                 List.of(new StageMetrics("layer1", 2, 1.25, 0.125), new StageMetrics("layer2", 1, nan, nan)),
                 List.of(new BlockMetrics("a.0", "layer1", 1.5, new double[] {1.5, 0.25, 1e-9}, 2.3125, true, 1.0277777777777777, 2, false,
                                 0.75, 0.5),
@@ -27,7 +27,7 @@ class JsonLinesWriterTest {
                         new BlockMetrics("b,2", "layer2", 0.5, new double[] {0.5, 0.25, 0.125}, 0.328125, true, 1.3125, 3, true, nan,
                                 nan)),
                 new double[][] {{nan, 0.5, nan}, {0.5, nan, nan}, {nan, nan, nan}});
-        SampleMetrics second = new SampleMetrics(8, 0, new float[] {0.9f, 0.2f, 0.1f}, nan, nan, nan, 1.5,
+        SampleMetrics second = new SampleMetrics(8, 0, new float[] {0.9f, 0.2f, 0.1f}, 0.875, 0.5, nan, nan, nan, 1.5,
                 List.of(new StageMetrics("layer1", 2, nan, nan)),
                 List.of(new BlockMetrics("a.0", "layer1", 0.0, new double[] {0.0, 0.0, 0.0}, 0.0, true, nan, 0, false, nan, nan)),
                 new double[][] {{nan}});
@@ -44,11 +44,13 @@ class JsonLinesWriterTest {
         String[] lines = text.toString().split("\n");
         assertEquals(2, lines.length);
         JsonNode a = JSON.readTree(lines[0]);
-        assertEquals(List.of("index", "label", "predicted", "line_shape", "step_cv", "alignment", "depth_scaled_sigma1", "stages",
+        assertEquals(List.of("index", "label", "predicted", "entropy", "confidence", "line_shape", "step_cv", "alignment", "depth_scaled_sigma1", "stages",
                 "blocks", "cross_alignment"), fieldNames(a));
         assertEquals(7, a.get("index").asInt());
         assertEquals(4, a.get("label").asInt());
         assertEquals(2, a.get("predicted").asInt());
+        assertEquals(0.875, a.get("entropy").asDouble());
+        assertEquals(0.5, a.get("confidence").asDouble());
         assertEquals(1.25, a.get("line_shape").asDouble());
         assertEquals(3.75, a.get("depth_scaled_sigma1").asDouble());
         assertEquals("layer2", a.get("stages").get(1).get("name").asText());

@@ -9,6 +9,10 @@ import java.util.SplittableRandom;
  * by every block, a block factor shared by a block's features, and per-feature marginals that are
  * Gaussian, skewed, heavy-tailed or, in the mixed shape, like the real metrics (integer
  * effective_rank with ties, bounded alignments, 10% NaN alignments).
+ *
+ * <p>The output features (entropy, confidence) load on the per-sample factor like the per-sample
+ * alignment features, but their own noise comes from a second random stream, so that the alignment
+ * features draw exactly what they drew before the output features existed.
  */
 final class SyntheticMetricsStream {
     static final List<String> BLOCKS = List.of("layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0");
@@ -18,29 +22,33 @@ final class SyntheticMetricsStream {
 
     private final Shape shape;
     private final SplittableRandom random;
+    private final SplittableRandom outputRandom;
     private final double[] shift = new double[SCHEMA.size()];
     private final double[] latentShift = new double[SCHEMA.size()];
     private final double[] sd;
     private static final java.util.Map<Shape, double[]> SD_BY_SHAPE = new java.util.concurrent.ConcurrentHashMap<>();
     private static final String[] METRIC = new String[SCHEMA.size()];
     private static final int[] BLOCK_INDEX = new int[SCHEMA.size()];
+    private static final boolean[] OUTPUT = new boolean[SCHEMA.size()];
 
     static {
         for (int f = 0; f < METRIC.length; f++) {
             String name = SCHEMA.name(f);
             METRIC[f] = name.substring(name.lastIndexOf(':') + 1).intern();
             BLOCK_INDEX[f] = SCHEMA.block(f) == null ? -1 : BLOCKS.indexOf(SCHEMA.block(f));
+            OUTPUT[f] = SCHEMA.isOutput(f);
         }
     }
 
     SyntheticMetricsStream(Shape shape, long seed) {
         this.shape = shape;
         this.random = new SplittableRandom(seed);
+        this.outputRandom = new SplittableRandom(seed ^ 0x0D7C0DEL);
         this.sd = SD_BY_SHAPE.computeIfAbsent(shape, SyntheticMetricsStream::estimateSd);
     }
 
     private static double[] estimateSd(Shape shape) {
-        SyntheticMetricsStream probe = new SyntheticMetricsStream(shape, new SplittableRandom(99), null);
+        SyntheticMetricsStream probe = new SyntheticMetricsStream(shape, new SplittableRandom(99), new SplittableRandom(98), null);
         int n = 50_000;
         double[] sum = new double[SCHEMA.size()];
         double[] sumSq = new double[SCHEMA.size()];
@@ -63,9 +71,10 @@ final class SyntheticMetricsStream {
         return out;
     }
 
-    private SyntheticMetricsStream(Shape shape, SplittableRandom random, double[] sd) {
+    private SyntheticMetricsStream(Shape shape, SplittableRandom random, SplittableRandom outputRandom, double[] sd) {
         this.shape = shape;
         this.random = random;
+        this.outputRandom = outputRandom;
         this.sd = sd;
     }
 
@@ -82,6 +91,12 @@ final class SyntheticMetricsStream {
             }
         }
         return this;
+    }
+
+    /** Shifts both output features by {@code inSd} standard deviations (entropy up, confidence down: a less sure model). */
+    SyntheticMetricsStream shiftOutput(double inSd) {
+        shift(List.of("output_entropy"), inSd);
+        return shift(List.of("output_confidence"), -inSd);
     }
 
     /** Shifts every feature of {@code block} by {@code inSd} standard deviations. */
@@ -102,19 +117,20 @@ final class SyntheticMetricsStream {
         double[] values = new double[SCHEMA.size()];
         for (int f = 0; f < values.length; f++) {
             int block = BLOCK_INDEX[f];
+            SplittableRandom r = OUTPUT[f] ? outputRandom : random;
             double g;
             if (shape == Shape.INDEPENDENT_GAUSSIAN) {
-                g = random.nextGaussian();
+                g = r.nextGaussian();
             } else {
                 double factor = block < 0 ? common : blockFactor[block];
-                g = 0.8 * factor + 0.6 * random.nextGaussian();
+                g = 0.8 * factor + 0.6 * r.nextGaussian();
             }
-            values[f] = marginal(f, g + latentShift[f]) + shift[f];
+            values[f] = marginal(f, g + latentShift[f], r) + shift[f];
         }
         return new FeatureVector(SCHEMA, values);
     }
 
-    private double marginal(int feature, double g) {
+    private double marginal(int feature, double g, SplittableRandom random) {
         switch (shape) {
             case LOGNORMAL:
                 return Math.exp(g);
@@ -127,13 +143,13 @@ final class SyntheticMetricsStream {
                 return g / Math.sqrt(chi / 3);
             }
             case MIXED:
-                return mixed(METRIC[feature], g);
+                return mixed(METRIC[feature], g, random);
             default:
                 return g;
         }
     }
 
-    private double mixed(String metric, double g) {
+    private static double mixed(String metric, double g, SplittableRandom random) {
         switch (metric) {
             case "sigma1":
             case "depth_scaled_sigma1":
@@ -150,6 +166,10 @@ final class SyntheticMetricsStream {
                 return 1 + Math.exp(g - 1);
             case "step_cv":
                 return Math.abs(g);
+            case "output_entropy":
+                return Math.log(10) / (1 + Math.exp(-g + 1)); // in (0, log 10), mostly confident
+            case "output_confidence":
+                return 0.1 + 0.9 / (1 + Math.exp(-g - 1));
             default:
                 throw new IllegalStateException(metric);
         }

@@ -61,6 +61,29 @@ class ResalignMetricsTest {
     }
 
     @Test
+    void shouldExportTheOutputDecisionBesideTheAlignmentDecisionWhenPublished() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(registry);
+        Map<String, Double> means = new LinkedHashMap<>();
+        means.put("output_entropy", 0.75);
+
+        metrics.publish(new MonitorGauges("demo-mlp", "1", means, Map.of("output_entropy", new ReferenceBand(0.5, 0.4, 0.6)), 2.0, 4.0,
+                0, 10.0, false, 2000, 2200, 3, 0, 5.5, 2.75, 1, 2));
+
+        String scrape = registry.scrape();
+        for (String line : List.of(
+                "resalign_drift_statistic{model=\"demo-mlp\",version=\"1\",} 2.0",
+                "resalign_drift_decision{model=\"demo-mlp\",version=\"1\",} 0.0",
+                "resalign_output_drift_statistic{model=\"demo-mlp\",version=\"1\",} 5.5",
+                "resalign_output_drift_threshold{model=\"demo-mlp\",version=\"1\",} 2.75",
+                "resalign_output_drift_decision{model=\"demo-mlp\",version=\"1\",} 1.0",
+                "resalign_window_feature_mean{feature=\"output_entropy\",model=\"demo-mlp\",version=\"1\",} 0.75",
+                "resalign_reference_feature_band_high{feature=\"output_entropy\",model=\"demo-mlp\",version=\"1\",} 0.6")) {
+            assertTrue(scrape.contains(line), line + " in\n" + scrape);
+        }
+    }
+
+    @Test
     void shouldExportTheReferenceMeanAndBandPerFeatureAndPerBlockFeatureWhenPublished() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ResalignMetrics metrics = new ResalignMetrics(registry);
@@ -71,7 +94,8 @@ class ResalignMetricsTest {
         reference.put("line_shape", new ReferenceBand(1.2, 1.1, 1.3));
         reference.put("block:block3:sigma1", new ReferenceBand(0.45, 0.4, 0.5));
 
-        metrics.publish(new MonitorGauges("demo-mlp", "1", means, reference, 2.0, 4.0, 0, 10.0, false, 2000, 2200, 1, 0));
+        metrics.publish(new MonitorGauges("demo-mlp", "1", means, reference, 2.0, 4.0, 0, 10.0, false, 2000, 2200, 1, 0,
+                Double.NaN, Double.NaN, 0, 0));
 
         String scrape = registry.scrape();
         for (String line : List.of(
@@ -86,7 +110,8 @@ class ResalignMetricsTest {
         }
 
         reference.put("line_shape", ReferenceBand.UNKNOWN);
-        metrics.publish(new MonitorGauges("demo-mlp", "1", means, reference, 2.0, 4.0, 0, Double.NaN, true, 10, 2210, 1, 0));
+        metrics.publish(new MonitorGauges("demo-mlp", "1", means, reference, 2.0, 4.0, 0, Double.NaN, true, 10, 2210, 1, 0,
+                Double.NaN, Double.NaN, 0, 0));
         assertTrue(Double.isNaN(registry.find(ResalignMetrics.REFERENCE_FEATURE_BAND_LOW).tag("feature", "line_shape").gauge().value()),
                 "a reset reference shows no band");
     }

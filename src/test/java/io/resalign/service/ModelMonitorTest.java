@@ -109,6 +109,7 @@ class ModelMonitorTest {
         }
         AlignmentReport first = feed(monitor, samples, 200, 50).get(0);
         double threshold = first.drift().threshold(); // calibrated for windows of 50 by now
+        double outputThreshold = first.outputDrift().threshold(); // the output features' band uses their own group's threshold
 
         MonitorGauges gauges = monitor.gauges(0);
         for (int f = 0; f < SyntheticSamples.SCHEMA.size(); f++) {
@@ -122,7 +123,8 @@ class ModelMonitorTest {
             for (FeatureVector v : reference) {
                 ss += ((float) v.value(f) - mean) * ((float) v.value(f) - mean);
             }
-            double halfWidth = threshold * Math.sqrt(ss / (reference.size() - 1)) * Math.sqrt(1.0 / 50 + 1.0 / reference.size());
+            double t = FeatureSchema.isOutputFeature(SyntheticSamples.SCHEMA.name(f)) ? outputThreshold : threshold;
+            double halfWidth = t * Math.sqrt(ss / (reference.size() - 1)) * Math.sqrt(1.0 / 50 + 1.0 / reference.size());
             ReferenceBand band = gauges.reference().get(SyntheticSamples.SCHEMA.name(f));
             String name = SyntheticSamples.SCHEMA.name(f);
             assertEquals(mean, band.mean(), 1e-9 * Math.abs(mean), name);
@@ -270,6 +272,65 @@ class ModelMonitorTest {
         assertTrue(feed(monitor, samples, 260, 249).isEmpty());
         assertEquals(time(459), monitor.referenceProfile().orElseThrow().createdAt());
         assertEquals(509, feed(monitor, samples, 509, 1).get(0).window().lastSample());
+    }
+
+    @Test
+    void shouldRaiseTheOutputAlarmButNotTheAlignmentAlarmWhenOnlyTheOutputShifts() {
+        ModelMonitor monitor = monitor();
+        SyntheticSamples samples = new SyntheticSamples(5);
+        List<AlignmentReport> stationary = feed(monitor, samples, 0, 400);
+        long stationaryOutputAlarms = stationary.stream().filter(r -> r.outputDrift().alarm() == 1).count();
+        assertTrue(stationaryOutputAlarms <= 1, "at alpha 0.01 a stationary stream raises at most a rare output alarm");
+
+        samples.shiftOutput(2.0);
+        List<AlignmentReport> shifted = feed(monitor, samples, 400, 50);
+
+        AlignmentReport report = shifted.get(shifted.size() - 1);
+        assertEquals(1, report.outputDrift().alarm(), "a 2 sd shift of entropy and confidence: " + report.outputDrift());
+        assertEquals(0, report.drift().alarm(), "the alignment features did not move: " + report.drift().statistic());
+        assertEquals(2, report.outputDrift().testedFeatures());
+        assertEquals(SyntheticSamples.SCHEMA.size() - 2, report.drift().testedFeatures(), "the alignment decision tests the rest");
+        assertTrue(report.drift().topFeatures().stream().noneMatch(f -> FeatureSchema.isOutputFeature(f.feature())));
+        AlignmentReport.OutputFeatureScore entropy = report.outputDrift().features().stream()
+                .filter(f -> f.feature().equals("output_entropy")).findFirst().orElseThrow();
+        assertTrue(entropy.z() > 0 && entropy.windowMean() > entropy.referenceMean(), "entropy moved up: " + entropy);
+        assertEquals(report.features().get(SyntheticSamples.SCHEMA.indexOf("output_entropy")).mean(), entropy.windowMean(), 1e-6);
+        MonitorGauges gauges = monitor.gauges(time(449));
+        assertEquals(1, gauges.outputDecision());
+        assertEquals(report.outputDrift().statistic(), gauges.outputStatistic());
+        assertEquals(report.outputDrift().threshold(), gauges.outputThreshold());
+        assertEquals(0, gauges.decision());
+        long expectedAlarms = stationaryOutputAlarms + shifted.stream().filter(r -> r.outputDrift().alarm() == 1).count();
+        assertEquals(expectedAlarms, gauges.outputAlarms());
+        assertTrue(Double.isFinite(gauges.reference().get("output_confidence").low()), "output features have a band");
+
+        InMemoryRecords records = new InMemoryRecords();
+        monitor.save(records);
+        MonitorGauges restored = load(records).gauges(time(449));
+        assertEquals(List.of(gauges.outputAlarms(), gauges.outputDecision(), gauges.outputStatistic()),
+                List.of(restored.outputAlarms(), restored.outputDecision(), restored.outputStatistic()), "the output alarms survive a restart");
+    }
+
+    @Test
+    void shouldRefuseAStateStoredBeforeOutputDriftAndSaySoWhenLoaded() {
+        FeatureSchema before = FeatureSchema.of(SyntheticSamples.SCHEMA.names().stream()
+                .filter(f -> !FeatureSchema.isOutputFeature(f)).toList());
+        for (int samplesTaken : new int[] {120, 260}) { // collecting, and ready with a last window
+            ModelMonitor old = new ModelMonitor(MV, before, SETTINGS, "cpu");
+            InMemoryRecords records = new InMemoryRecords();
+            feedAndSave(old, new SyntheticSamples(8), 0, samplesTaken, 16, records);
+
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(records));
+
+            assertTrue(e.getMessage().contains("m:1") && e.getMessage().contains("stored before output drift")
+                    && e.getMessage().contains("[output_entropy, output_confidence]") && e.getMessage().contains("new reference"),
+                    e.getMessage());
+            ModelMonitor fresh = monitor();
+            fresh.save(records);
+            assertEquals(List.of("m:1"), records.values.keySet().stream().sorted().toList(),
+                    "the first save of the fresh monitor sweeps the refused state's chunks and last window");
+            assertTrue(load(records).isCollectingReference());
+        }
     }
 
     @Test

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The monitor's store layout: every record bounded whatever the reference size, small writes per
  * batch, reference generations replaced cleanly, stray parts swept, and the single-value state of
- * earlier versions migrated.
+ * earlier versions migrated (under the feature schema it was written with) or, under the current
+ * schema with output features, refused.
  */
 class MonitorRecordsTest {
     private static final ModelVersion MV = new ModelVersion("m", "1");
@@ -43,8 +44,8 @@ class MonitorRecordsTest {
 
     @Test
     void shouldKeepEveryRecordBoundedAndEachBatchWriteSmallWhenTheReferenceExceedsKafkasRecordLimit() {
-        // 20 watched blocks (104 features) and a reference of 5,000: the single-value state held
-        // 5,000 x 104 float32 = 2.08 MB of reference rows alone, twice Kafka's default 1 MB record limit
+        // 20 watched blocks (106 features) and a reference of 5,000: the single-value state held
+        // 5,000 x 106 float32 = 2.12 MB of reference rows alone, twice Kafka's default 1 MB record limit
         List<String> blocks = IntStream.range(0, 20).mapToObj(b -> "block" + b).toList();
         FeatureSchema schema = FeatureSchema.forBlocks(blocks);
         DriftSettings settings = DriftSettings.defaults().withReferenceSize(5_000).withFalseAlarmRate(0.01)
@@ -80,7 +81,7 @@ class MonitorRecordsTest {
         assertTrue(largestRecord < (1 << 20) / 4, "a quarter of Kafka's default limit at most: " + largestRecord);
         assertTrue(largestBatchWrite < MonitorRecords.CHUNK_BYTES + 2 * windowBytes + 64 * 1024,
                 "a batch writes the head and at most a chunk or a window: " + largestBatchWrite);
-        System.out.printf(Locale.ROOT, "104 features, reference 5000, window 200: %d records, largest %d bytes; per batch at most %d"
+        System.out.printf(Locale.ROOT, "106 features, reference 5000, window 200: %d records, largest %d bytes; per batch at most %d"
                 + " bytes (%d once testing); %d bytes written in all%n", records.values.size(), largestRecord, largestBatchWrite,
                 largestTestingBatchWrite, records.bytesPut);
 
@@ -95,7 +96,7 @@ class MonitorRecordsTest {
         SyntheticSamples samples = new SyntheticSamples(12);
         InMemoryRecords records = new InMemoryRecords();
         feedAndSave(monitor, samples, 0, 260, records);
-        assertEquals(List.of("m:1/reference/0/0"), chunkKeys(records), "200 rows of 14 features fit one chunk");
+        assertEquals(List.of("m:1/reference/0/0"), chunkKeys(records), "200 rows of 16 features fit one chunk");
         assertTrue(records.values.containsKey("m:1/last-window"));
 
         monitor.resetReference();
@@ -130,42 +131,66 @@ class MonitorRecordsTest {
         assertEquals(List.of("m:1", "m:1/reference/notes", "m:10"), List.copyOf(records.values.keySet()));
     }
 
+    /** The features of {@link SyntheticSamples#SCHEMA} as the builds before output drift named them. */
+    private static final FeatureSchema BEFORE_OUTPUT_DRIFT = FeatureSchema.of(SyntheticSamples.SCHEMA.names().stream()
+            .filter(f -> !FeatureSchema.isOutputFeature(f)).toList());
+
     @Test
-    void shouldMigrateTheSingleValueStateOfEarlierVersionsWhenRead() throws IOException {
-        // written by the previous build's ModelMonitor.toBytes() (seed 4, samples 0..cut-1, the settings above)
+    void shouldMigrateTheSingleValueStateOfEarlierVersionsWhenReadUnderTheSchemaItWasWrittenWith() throws IOException {
+        // written by an earlier build's ModelMonitor.toBytes() (seed 4, samples 0..cut-1, the settings above)
         for (int cut : new int[] {120, 262}) {
             InMemoryRecords records = new InMemoryRecords();
             records.put("m:1", fixture("monitor-m-1-cut" + cut + ".bin"));
-            ModelMonitor same = new ModelMonitor(MV, SyntheticSamples.SCHEMA, SETTINGS, "cpu");
+            ModelMonitor same = new ModelMonitor(MV, BEFORE_OUTPUT_DRIFT, SETTINGS, "cpu");
             SyntheticSamples samples = new SyntheticSamples(4);
             for (int i = 0; i < cut; i++) {
                 same.accept(samples.next(i), time(i));
             }
 
-            ModelMonitor migrated = load(records, SyntheticSamples.SCHEMA, SETTINGS);
+            ModelMonitor migrated = load(records, BEFORE_OUTPUT_DRIFT, SETTINGS);
             assertTrue(migrated.migrated(), "cut " + cut);
             assertEquals(same.samplesSeen(), migrated.samplesSeen(), "cut " + cut);
             assertEquals(same.referenceProfile(), migrated.referenceProfile(), "cut " + cut);
-            assertEquals(same.latestReport(), migrated.latestReport(), "cut " + cut);
+            // the stored report predates output_drift, which reads as null; a schema without output features reports an empty decision
+            assertEquals(same.latestReport().map(r -> withoutOutputDrift(r)), migrated.latestReport(), "cut " + cut);
             migrated.save(records);
             assertEquals('H', records.get("m:1")[0], "cut " + cut + ": the head replaced the single value");
-            ModelMonitor reread = load(records, SyntheticSamples.SCHEMA, SETTINGS);
+            ModelMonitor reread = load(records, BEFORE_OUTPUT_DRIFT, SETTINGS);
             assertFalse(reread.migrated());
 
             assertTrue(assertSameContinuation(same, reread, samples, cut, 260, "migrated at cut " + cut) > 0);
         }
     }
 
+    private static AlignmentReport withoutOutputDrift(AlignmentReport r) {
+        return new AlignmentReport(r.schemaVersion(), r.model(), r.version(), r.window(), r.features(), r.reference(), r.drift(),
+                r.engineDevice(), r.output(), null);
+    }
+
+    @Test
+    void shouldRefuseTheStateOfABuildBeforeOutputDriftWithAMessageThatSaysSoWhenReadUnderTheCurrentSchema() throws IOException {
+        for (int cut : new int[] {120, 262}) { // collecting, and ready
+            InMemoryRecords records = new InMemoryRecords();
+            records.put("m:1", fixture("monitor-m-1-cut" + cut + ".bin"));
+
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> load(records, SyntheticSamples.SCHEMA, SETTINGS));
+
+            assertTrue(e.getMessage().startsWith("monitor state of m:1 was stored before output drift"), e.getMessage());
+            assertTrue(e.getMessage().contains("Upgrading to output drift"), "points to the upgrade note: " + e.getMessage());
+        }
+    }
+
     @Test
     void shouldRefuseAWindowSizeWhoseRowsExceedTheRecordBoundWhenChecked() {
         FeatureSchema schema = FeatureSchema.forBlocks(IntStream.range(0, 20).mapToObj(b -> "block" + b).toList());
-        MonitorRecords.requireBounded(MV, schema, DriftSettings.defaults()); // 200 x 104 x 4 = 83 kB
+        MonitorRecords.requireBounded(MV, schema, DriftSettings.defaults()); // 200 x 106 x 4 = 85 kB
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MonitorRecords.requireBounded(MV, schema, DriftSettings.defaults().withWindow(1_000, 1_000)));
         assertTrue(e.getMessage().contains("resalign.drift.window-size=1000"), e.getMessage());
         assertTrue(e.getMessage().contains("m:1"), e.getMessage());
-        assertTrue(e.getMessage().contains("at most " + (256 * 1024 / (104 * 4))), e.getMessage());
+        assertTrue(e.getMessage().contains("at most " + (256 * 1024 / (106 * 4))), e.getMessage());
     }
 
     /** Feeds samples {@code from .. from + n - 1} to both monitors, asserts they report alike, and returns the number of reports. */

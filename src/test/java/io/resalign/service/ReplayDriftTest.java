@@ -66,12 +66,17 @@ class ReplayDriftTest {
 
         assertEquals(7, reports.size(), "(600 - 128) / 64 complete windows after the reference");
         for (AlignmentReport r : reports) {
-            System.out.printf("window %d..%d: statistic %.2f, threshold %.2f, alarm %d, top %s, accuracy %.3f%n", r.window().firstSample(),
+            System.out.printf("window %d..%d: statistic %.2f, threshold %.2f, alarm %d, top %s, accuracy %.3f;"
+                    + " output statistic %.2f, threshold %.2f, alarm %d, entropy %.3f (reference %.3f)%n", r.window().firstSample(),
                     r.window().lastSample(), r.drift().statistic(), r.drift().threshold(), r.drift().alarm(),
-                    r.drift().topFeatures().get(0).feature(), r.output().accuracy());
+                    r.drift().topFeatures().get(0).feature(), r.output().accuracy(), r.outputDrift().statistic(),
+                    r.outputDrift().threshold(), r.outputDrift().alarm(), entropy(r).windowMean(), entropy(r).referenceMean());
             boolean noisy = r.window().firstSample() >= NOISY_FROM;
             assertEquals(noisy ? 1 : 0, r.drift().alarm(), "window " + r.window() + ": statistic " + r.drift().statistic()
                     + ", threshold " + r.drift().threshold());
+            if (!noisy) {
+                assertEquals(0, r.outputDrift().alarm(), "the reference's own images: output statistic " + r.outputDrift().statistic());
+            }
         }
         AlignmentReport first = reports.get(0);
         assertEquals(new AlignmentReport.Window(time(128), time(191), 128, 191, 64, 64, 64), first.window());
@@ -87,6 +92,10 @@ class ReplayDriftTest {
         Path example = Path.of("target/reports/example-report.json");
         Files.createDirectories(example.getParent());
         Files.writeString(example, noisy.toPrettyJson() + "\n");
+    }
+
+    private static AlignmentReport.OutputFeatureScore entropy(AlignmentReport r) {
+        return r.outputDrift().features().stream().filter(f -> f.feature().equals("output_entropy")).findFirst().orElseThrow();
     }
 
     private static long time(int i) {

@@ -17,9 +17,11 @@ final class SyntheticSamples {
     static final FeatureSchema SCHEMA = FeatureSchema.forBlocks(BLOCKS);
 
     private final SplittableRandom random;
+    private final long seed;
     private final List<String> blocks;
     private String shiftedBlock;
     private double shift;
+    private double outputShift;
 
     SyntheticSamples(long seed) {
         this(seed, BLOCKS);
@@ -28,6 +30,7 @@ final class SyntheticSamples {
     /** Makes samples of a model with these blocks (features: {@code FeatureSchema.forBlocks(blocks)}). */
     SyntheticSamples(long seed, List<String> blocks) {
         this.random = new SplittableRandom(seed);
+        this.seed = seed;
         this.blocks = List.copyOf(blocks);
     }
 
@@ -35,6 +38,11 @@ final class SyntheticSamples {
     void shiftBlock(String block, double sds) {
         shiftedBlock = block;
         shift = sds;
+    }
+
+    /** Moves entropy up and confidence down by {@code sds} standard deviations from now on (the alignment features stay). */
+    void shiftOutput(double sds) {
+        outputShift = sds;
     }
 
     SampleMetrics next(int index) {
@@ -49,12 +57,20 @@ final class SyntheticSamples {
             sigmaSum += sigma1;
         }
         double lineShape = 1.2 + 0.05 * gauss();
-        return new SampleMetrics(index, random.nextInt(10), new float[10], lineShape, 0.3 + 0.02 * gauss(), 0.6 + 0.03 * gauss(),
+        // output metrics from their own stream, so the alignment features keep the draws they had before
+        SplittableRandom out = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index);
+        double entropy = 1.2 + 0.1 * (gauss(out) + outputShift);
+        double confidence = 0.7 + 0.05 * (gauss(out) - outputShift);
+        return new SampleMetrics(index, random.nextInt(10), new float[10], entropy, confidence, lineShape, 0.3 + 0.02 * gauss(), 0.6 + 0.03 * gauss(),
                 2 * sigmaSum / 2, List.of(new StageMetrics("stage", 2, lineShape, 0.3)), blocks, new double[2][2]);
     }
 
     private double gauss() {
+        return gauss(random);
+    }
+
+    private static double gauss(SplittableRandom r) {
         // Box-Muller: SplittableRandom has no nextGaussian on Java 17
-        return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+        return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
     }
 }

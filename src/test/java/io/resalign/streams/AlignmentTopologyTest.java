@@ -249,18 +249,43 @@ class AlignmentTopologyTest {
 
     @Test
     void shouldRefuseToBuildTheTopologyWhenAWindowWouldNotFitOneStoreRecord() {
-        // demo-mlp has 44 features: 2,000 x 44 x 4 bytes = 352 kB of rows, over the 256 KiB bound
+        // demo-mlp has 46 features: 2,000 x 46 x 4 bytes = 368 kB of rows, over the 256 KiB bound
         AlignmentProcessor.Settings settings = new AlignmentProcessor.Settings(4, 1000, 0, DRIFT.withWindow(2_000, 2_000));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TopologyProducer.topology(registry, new ResalignMetrics(new SimpleMeterRegistry()), new MonitorBoard(), settings));
-        // every model version that does not fit is named (demo-mlp 44 features, demo-conv 34 when loaded)
+        // every model version that does not fit is named (demo-mlp 46 features, demo-conv 36 when loaded)
         assertTrue(e.getMessage().contains("resalign.drift.window-size=2000") && e.getMessage().contains("demo-mlp:1")
-                && e.getMessage().contains("at most 1489"), e.getMessage());
+                && e.getMessage().contains("at most 1424"), e.getMessage());
         for (var mv : registry.loaded()) {
             long bytes = 2_000L * registry.schema(mv).size() * Float.BYTES;
             assertEquals(bytes > 256 * 1024, e.getMessage().contains(mv.model() + ":" + mv.version() + ":"),
                     mv + " with " + bytes + " bytes of window rows: " + e.getMessage());
         }
+    }
+
+    @Test
+    void shouldStartAFreshReferenceInsteadOfFailingWhenTheStoredStateIsFromBeforeOutputDrift() {
+        io.resalign.drift.ModelVersion mv = new io.resalign.drift.ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION);
+        io.resalign.drift.FeatureSchema before = io.resalign.drift.FeatureSchema.of(registry.schema(mv).names().stream()
+                .filter(f -> !io.resalign.drift.FeatureSchema.isOutputFeature(f)).toList());
+        io.resalign.service.ModelMonitor old = new io.resalign.service.ModelMonitor(mv, before, DRIFT, "cpu");
+        for (int i = 0; i < 5; i++) {
+            old.accept(new io.resalign.engine.metrics.SampleMetrics(i, 0, new float[10], 1.0, 0.5, 1.2, 0.3, 0.6, 2.0, List.of(),
+                    List.of(), new double[0][0]), START.toEpochMilli() + i);
+        }
+        start(4, 1000, 0);
+        old.save(AlignmentProcessor.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)));
+
+        sendValid(8);
+
+        assertEquals(8.0, processed(), "the samples were analysed, not dead-lettered");
+        assertTrue(deadLetters.isEmpty());
+        io.resalign.service.ModelMonitor stored = io.resalign.service.ModelMonitor.load(
+                AlignmentProcessor.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)), mv, registry.schema(mv), DRIFT, "cpu")
+                .orElseThrow();
+        assertEquals(registry.schema(mv), stored.schema(), "the state was written anew with the output features");
+        assertTrue(stored.isCollectingReference());
+        assertEquals(8, stored.samplesSeen(), "a fresh reference: the 5 samples of the refused state are not counted");
     }
 
     @Test

@@ -8,6 +8,9 @@ import java.util.List;
  * @param index position of the sample in its batch or input file
  * @param predicted argmax of the logits
  * @param logits the model's logits
+ * @param entropy entropy of softmax(logits), nats: -sum_c p_c log p_c (0 = one-hot, log C = uniform)
+ * @param confidence largest softmax probability, max_c p_c (the served prediction's confidence when
+ *     the engine's argmax is the served class)
  * @param lineShape RA1 line-shape score (mean over stages with two or more steps)
  * @param stepCv RA1 step-length variation (mean over stages with two or more steps)
  * @param alignment RA2 mean cross-alignment over same-shape ordered block pairs
@@ -20,6 +23,8 @@ public record SampleMetrics(
         int index,
         int predicted,
         float[] logits,
+        double entropy,
+        double confidence,
         double lineShape,
         double stepCv,
         double alignment,
