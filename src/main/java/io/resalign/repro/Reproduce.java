@@ -56,21 +56,14 @@ public final class Reproduce {
             System.err.println("error: " + e.getMessage());
             System.err.print(USAGE);
             System.exit(2);
-        } catch (FiguresException e) {
+        } catch (PythonFigures.FiguresException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(3);
         }
     }
 
-    /** Thrown when the figures cannot be drawn (python3 or matplotlib missing, or the script failed). */
-    static final class FiguresException extends Exception {
-        FiguresException(String message) {
-            super(message);
-        }
-    }
-
     /** Runs the command; returns the path of the written markdown. */
-    static Path run(String[] args) throws IOException, InterruptedException, FiguresException {
+    static Path run(String[] args) throws IOException, InterruptedException, PythonFigures.FiguresException {
         long start = System.nanoTime();
         Grid grid = Grid.full();
         Path out = Path.of("docs");
@@ -147,7 +140,7 @@ public final class Reproduce {
         if (grid.samples() < 1 || grid.epochs() < 1 || grid.depths().isEmpty() || grid.depths().stream().anyMatch(d -> d < 2)) {
             throw new IllegalArgumentException("need --samples >= 1, --epochs >= 1 and depths >= 2 (cross-alignment needs two blocks)");
         }
-        python = findPython(python, script);
+        python = PythonFigures.findPython(python, script);
 
         Path figures = out.resolve("reproduction");
         Path data = figures.resolve("data");
@@ -226,7 +219,7 @@ public final class Reproduce {
     /** Rewrites the figures and the markdown from the JSON of an earlier run. */
     @SuppressWarnings("unchecked")
     private static Path reportOnly(Path out, Path figures, Path data, String python, Path script, Path discussion, String command)
-            throws IOException, InterruptedException, FiguresException {
+            throws IOException, InterruptedException, PythonFigures.FiguresException {
         com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper()
                 .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
                 .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -260,39 +253,9 @@ public final class Reproduce {
      * {@code /usr/bin/python3} that imports numpy and matplotlib (a pyenv {@code python3} on the PATH
      * may lack Debian's python3-matplotlib).
      */
-    private static String findPython(String given, Path script) throws IOException, InterruptedException, FiguresException {
-        if (!Files.isRegularFile(script)) {
-            throw new FiguresException("figure script " + script.toAbsolutePath() + " not found (run from the repository root or pass "
-                    + "--figures-script)");
-        }
-        List<String> candidates = given != null ? List.of(given) : List.of("python3", "/usr/bin/python3");
-        StringBuilder why = new StringBuilder();
-        for (String python : candidates) {
-            Process p;
-            try {
-                p = new ProcessBuilder(python, "-c", "import numpy, matplotlib").redirectErrorStream(true).start();
-            } catch (IOException e) {
-                why.append("\n  ").append(python).append(": not found");
-                continue;
-            }
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                return python;
-            }
-            why.append("\n  ").append(python).append(": ").append(output.strip().replace("\n", " | "));
-        }
-        throw new FiguresException("the figures need python3 with numpy and matplotlib (Debian: apt-get install -y python3-numpy "
-                + "python3-matplotlib; or pass --python EXE); tried:" + why);
-    }
-
     private static void figures(String python, Path script, Path data, Path figures) throws IOException, InterruptedException,
-            FiguresException {
-        Process p = new ProcessBuilder(python, script.toString(), "--data", data.toString(), "--out", figures.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new FiguresException("the figure script failed:\n" + output);
-        }
+            PythonFigures.FiguresException {
+        String output = PythonFigures.run(python, script, "--data", data.toString(), "--out", figures.toString());
         if (!output.isBlank()) {
             log(output.strip());
         }
