@@ -82,12 +82,16 @@ public class TopologyProducer {
 
     /** Reads the processor settings from the configuration. */
     static AlignmentProcessor.Settings settings(ResalignConfig config) {
+        ResalignConfig.BatchConfig b = config.batch();
+        return new AlignmentProcessor.Settings(b.size(), b.maxWaitMs(), b.rateLimit(), driftSettings(config));
+    }
+
+    /** Returns the drift settings the service's monitors run with under {@code config}. */
+    public static DriftSettings driftSettings(ResalignConfig config) {
         ResalignConfig.DriftConfig d = config.drift();
         DriftSettings defaults = DriftSettings.defaults();
-        DriftSettings drift = new DriftSettings(d.windowSize(), d.windowAdvance(), d.referenceSize(), d.falseAlarmRate(),
+        return new DriftSettings(d.windowSize(), d.windowAdvance(), d.referenceSize(), d.falseAlarmRate(),
                 d.bootstrapReplicates(), Math.min(defaults.minDefinedValues(), Math.min(d.windowSize(), d.referenceSize())),
                 Combiner.MAX_ABS, defaults.seed());
-        ResalignConfig.BatchConfig b = config.batch();
-        return new AlignmentProcessor.Settings(b.size(), b.maxWaitMs(), b.rateLimit(), drift);
     }
 }

