@@ -2,7 +2,7 @@
 """Plots of the detection benchmark (docs/BENCHMARKS.md, "Detection"): each detector's statistic
 over the stream, divided by its calibrated threshold (1 = alarm line), with the shifts marked.
 
-Reads windows.csv and segments.csv written by io.resalign.bench.DetectionBenchmark; writes
+Reads a windows-seed<S>.csv and segments.csv written by io.resalign.bench.DetectionBenchmark; writes
 detection-stream.png (the whole stream) and detection-scenarios.png (one panel per scenario).
 """
 import argparse
@@ -10,6 +10,7 @@ import csv
 import os
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -37,11 +38,13 @@ def ratio(rows, det):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
+    ap.add_argument("--windows", default="windows-seed7.csv")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    rows = read(os.path.join(a.data, "windows.csv"))
+    rows = read(os.path.join(a.data, a.windows))
     segments = read(os.path.join(a.data, "segments.csv"))
     dets = detectors(rows)
+    first = np.array([int(r["first"]) for r in rows])
     last = np.array([int(r["last"]) for r in rows])
     shifts = [s for s in segments if s["kind"] == "shift"]
 
@@ -55,6 +58,8 @@ def main():
         for s in shifts:
             ax.axvspan(int(s["start"]), int(s["end"]), color="0.85", zorder=0)
         ax.set_yscale("symlog", linthresh=2)
+        ax.set_yticks([0, 1, 2, 5, 10, 20])
+        ax.get_yaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
         ax.set_ylabel(det + "\nstatistic / threshold")
     top = np.atleast_1d(axes)[0]
     for s in shifts:
@@ -72,12 +77,14 @@ def main():
         ax = axes[i // cols][i % cols]
         start, end = int(s["start"]), int(s["end"])
         gap = [g for g in segments if g["kind"] == "clean" and g["scenario"] == s["scenario"]][0]
-        sel = (last >= int(gap["start"])) & (last < end)
+        sel = (first >= int(gap["start"])) & (last < end)  # from the first window free of the previous shift
         for det in dets:
             ax.plot(last[sel] - start, ratio(rows, det)[sel], lw=1, color=COLOURS.get(det, "k"), label=det)
         ax.axvline(0, color="crimson", lw=0.8)
         ax.axhline(1.0, color="k", lw=0.8, ls="--")
         ax.set_yscale("symlog", linthresh=2)
+        ax.set_yticks([0, 1, 2, 5, 10, 20])
+        ax.get_yaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
         ax.set_title(s["name"], fontsize=9)
         ax.set_xlabel("samples after the shift", fontsize=8)
     for j in range(len(shifts), rows_n * cols):

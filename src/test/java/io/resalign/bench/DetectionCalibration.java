@@ -19,7 +19,6 @@ import io.resalign.streams.record.SampleDecoder;
 import io.resalign.streams.record.SampleRecord;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,9 +46,14 @@ final class DetectionCalibration {
     private DetectionCalibration() {}
 
     /** Observed false alarms of one detector at one configured rate. */
-    record Rate(String detector, double alpha, int windows, int alarms) {
+    record Rate(String detector, double alpha, int streams, int windowsPerStream, int alarms) {
+        /** Returns the windows tested. */
+        int windows() {
+            return streams * windowsPerStream;
+        }
+
         double observed() {
-            return alarms / (double) windows;
+            return alarms / (double) windows();
         }
 
         /** Whether the observed rate is within a factor of two of alpha (the target). */
@@ -60,7 +64,7 @@ final class DetectionCalibration {
         /** Wilson 95 % interval of the observed rate. */
         double[] interval() {
             double z = 1.959964;
-            double n = windows;
+            double n = windows();
             double p = observed();
             double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
             double half = z * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
@@ -69,12 +73,12 @@ final class DetectionCalibration {
     }
 
     /**
-     * Runs the check and returns its markdown section; writes the counts to {@code csv}.
+     * Runs the check and returns the counts per detector and rate.
      *
      * @param config the service configuration (model directory, engine, drift settings other than window and alpha)
      */
-    static String run(ResalignConfig config, ModelVersion model, LabelledPixels pool, int reference, int window, double[] alphas,
-            int streams, long seed, Path csv, PrintStream log) throws IOException {
+    static List<Rate> run(ResalignConfig config, ModelVersion model, LabelledPixels pool, int reference, int window, double[] alphas,
+            int streams, long seed, PrintStream log) throws IOException {
         long t0 = System.nanoTime();
         FeatureSchema schema;
         FeatureVector[] features;
@@ -118,16 +122,12 @@ final class DetectionCalibration {
                     alarms[2] += InputBaseline.alarm(mmd, images) ? 1 : 0;
                 }
             }
-            int windows = streams * windowsPerStream;
-            rates.add(new Rate(DetectionPipeline.ALIGNMENT, alpha, windows, alarms[0]));
-            rates.add(new Rate(DetectionPipeline.OUTPUT, alpha, windows, alarms[1]));
-            rates.add(new Rate(InputBaseline.NAME, alpha, windows, alarms[2]));
+            rates.add(new Rate(DetectionPipeline.ALIGNMENT, alpha, streams, windowsPerStream, alarms[0]));
+            rates.add(new Rate(DetectionPipeline.OUTPUT, alpha, streams, windowsPerStream, alarms[1]));
+            rates.add(new Rate(InputBaseline.NAME, alpha, streams, windowsPerStream, alarms[2]));
             log.printf("  alpha %g: %d streams x %d windows in %.0f s%n", alpha, streams, windowsPerStream, (System.nanoTime() - a0) / 1e9);
         }
-        StringBuilder out = new StringBuilder("detector,alpha,windows,alarms\n");
-        rates.forEach(r -> out.append(String.format("%s,%g,%d,%d%n", r.detector(), r.alpha(), r.windows(), r.alarms())));
-        DetectionBenchmark.write(csv, out.toString());
-        return markdown(rates, streams, n, reference, window);
+        return rates;
     }
 
     /** Analyses every pool image once, as the service does: JSON record, decoder, registry, engine; in batches. */
@@ -151,20 +151,5 @@ final class DetectionCalibration {
             }
         }
         return out;
-    }
-
-    private static String markdown(List<Rate> rates, int streams, int pool, int reference, int window) {
-        StringBuilder md = new StringBuilder();
-        md.append("### Calibration check: false alarms on long clean streams\n\n");
-        md.append(String.format("%d independent clean streams per rate, each a shuffle of the %d pool images: reference %d, then %d "
-                + "tumbling windows of %d.%n%n", streams, pool, reference, (pool - reference) / window, window));
-        md.append("| detector | configured alpha | windows | false alarms | observed rate | 95 % interval | observed / configured "
-                + "| within a factor of 2 |\n|---|---|---|---|---|---|---|---|\n");
-        for (Rate r : rates) {
-            double[] ci = r.interval();
-            md.append(String.format("| %s | %g | %d | %d | %.4f | %.4f to %.4f | %.2f | %s |%n", r.detector(), r.alpha(), r.windows(),
-                    r.alarms(), r.observed(), ci[0], ci[1], r.observed() / r.alpha(), r.withinFactorTwo() ? "yes" : "no"));
-        }
-        return md.toString();
     }
 }

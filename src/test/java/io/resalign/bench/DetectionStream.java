@@ -151,6 +151,19 @@ final class DetectionStream {
         return new DetectionStream(images, labels.stream().mapToInt(Integer::intValue).toArray(), segments, scenarios);
     }
 
+    /**
+     * Returns a stream of these segments and scenarios without images: what scoring needs, to score
+     * window decisions written earlier (the benchmark's CSV files) again.
+     */
+    static DetectionStream ofSegments(List<Segment> segments, List<Scenario> scenarios) {
+        int size = segments.get(segments.size() - 1).end();
+        if (segments.get(0).kind() != Segment.Kind.REFERENCE || segments.get(0).start() != 0) {
+            throw new IllegalArgumentException("the first segment must be the reference from sample 0, got " + segments.get(0));
+        }
+        List<float[]> none = new ArrayList<>(java.util.Collections.nCopies(size, (float[]) null));
+        return new DetectionStream(none, new int[size], segments, scenarios);
+    }
+
     /** Rounds to the UINT8 values a sample record carries. */
     private static float[] uint8(float[] image) {
         float[] out = new float[image.length];

@@ -107,10 +107,10 @@ class DriftGroupsTest {
 
     @Test
     void shouldFlagOutputButNotAlignmentWhenOnlyTheOutputFeaturesShift() {
-        DriftTest test = new DriftTest(MV, reference(21), SETTINGS);
+        DriftTest test = new DriftTest(MV, SyntheticMetricsStream.reference(21), SETTINGS);
         SyntheticMetricsStream stream = new SyntheticMetricsStream(Shape.MIXED, 22).shiftOutput(0.6);
 
-        DriftReport r = test.test(window(stream, 200));
+        DriftReport r = test.test(stream.window(200));
 
         assertTrue(r.output().drift(), "output: " + r.output().statistic() + " vs " + r.output().threshold());
         assertFalse(r.drift(), "alignment: " + r.statistic() + " vs " + r.threshold());
@@ -123,11 +123,11 @@ class DriftGroupsTest {
 
     @Test
     void shouldFlagAlignmentButNotOutputWhenOnlyABlockShifts() {
-        DriftTest test = new DriftTest(MV, reference(23), SETTINGS);
+        DriftTest test = new DriftTest(MV, SyntheticMetricsStream.reference(23), SETTINGS);
         SyntheticMetricsStream stream = new SyntheticMetricsStream(Shape.MIXED, 24);
         stream.shiftBlock("layer2.0", 0.6);
 
-        DriftReport r = test.test(window(stream, 200));
+        DriftReport r = test.test(stream.window(200));
 
         assertTrue(r.drift(), "alignment: " + r.statistic() + " vs " + r.threshold());
         assertEquals("layer2.0", r.topBlock());
@@ -136,7 +136,7 @@ class DriftGroupsTest {
 
     @Test
     void shouldDrawEachFeaturesBandWithItsOwnGroupsThreshold() {
-        DriftTest test = new DriftTest(MV, reference(25), SETTINGS);
+        DriftTest test = new DriftTest(MV, SyntheticMetricsStream.reference(25), SETTINGS);
         FeatureSchema schema = SyntheticMetricsStream.SCHEMA;
         double alignment = test.threshold(FeatureGroup.ALIGNMENT, 200);
         double output = test.threshold(FeatureGroup.OUTPUT, 200);
@@ -184,15 +184,4 @@ class DriftGroupsTest {
         assertTrue(outputRate >= 0.025 && outputRate <= 0.1, "output false-alarm rate " + outputRate);
     }
 
-    private static WindowAggregate window(SyntheticMetricsStream stream, int n) {
-        WindowAggregate w = new WindowAggregate(SyntheticMetricsStream.SCHEMA);
-        for (int i = 0; i < n; i++) {
-            w.add(stream.next(), i);
-        }
-        return w;
-    }
-
-    private static ReferenceProfile reference(long seed) {
-        return ReferenceProfile.of(window(new SyntheticMetricsStream(Shape.MIXED, seed), 2000), ReferenceSource.FIRST_SAMPLES, 0);
-    }
 }

@@ -13,23 +13,11 @@ class DriftTestTest {
     private static final ModelVersion MV = new ModelVersion("sim", "1");
     private static final DriftSettings SETTINGS = DriftSettings.defaults().withFalseAlarmRate(0.01);
 
-    private static WindowAggregate window(SyntheticMetricsStream stream, int n) {
-        WindowAggregate w = new WindowAggregate(SyntheticMetricsStream.SCHEMA);
-        for (int i = 0; i < n; i++) {
-            w.add(stream.next(), i);
-        }
-        return w;
-    }
-
-    private static ReferenceProfile reference(long seed) {
-        return ReferenceProfile.of(window(new SyntheticMetricsStream(Shape.MIXED, seed), 2000),
-                ReferenceSource.FIRST_SAMPLES, 0);
-    }
 
     @Test
     void shouldGiveTheSameThresholdAndReportWhenRunTwiceWithTheSameSeed() {
-        ReferenceProfile ref = reference(1);
-        WindowAggregate w = window(new SyntheticMetricsStream(Shape.MIXED, 2), 200);
+        ReferenceProfile ref = SyntheticMetricsStream.reference(1);
+        WindowAggregate w = new SyntheticMetricsStream(Shape.MIXED, 2).window(200);
 
         DriftReport a = new DriftTest(MV, ref, SETTINGS).test(w);
         DriftReport b = new DriftTest(MV, ref, SETTINGS).test(w);
@@ -42,16 +30,16 @@ class DriftTestTest {
 
     @Test
     void shouldGiveTheSameThresholdWhenCalibratedAheadOnTheBackgroundThread() {
-        DriftTest ahead = new DriftTest(MV, reference(3), SETTINGS);
+        DriftTest ahead = new DriftTest(MV, SyntheticMetricsStream.reference(3), SETTINGS);
         ahead.calibrateAhead(200);
-        DriftTest inline = new DriftTest(MV, reference(3), SETTINGS);
+        DriftTest inline = new DriftTest(MV, SyntheticMetricsStream.reference(3), SETTINGS);
         assertEquals(inline.threshold(200), ahead.threshold(200), "the thread that calibrates does not change the result");
         assertEquals(inline.threshold(150), ahead.threshold(150), "other window sizes are calibrated when asked");
     }
 
     @Test
     void shouldCalibrateEachWindowSizeOnItsOwnWhenWindowsAreShort() {
-        DriftTest test = new DriftTest(MV, reference(3), SETTINGS);
+        DriftTest test = new DriftTest(MV, SyntheticMetricsStream.reference(3), SETTINGS);
 
         double t200 = test.threshold(200);
         double t30 = test.threshold(30);
@@ -64,11 +52,11 @@ class DriftTestTest {
     @Test
     void shouldReportStatisticThresholdDecisionAndRankingsWhenAWindowIsTested() {
         SyntheticMetricsStream stream = new SyntheticMetricsStream(Shape.MIXED, 4);
-        DriftTest test = new DriftTest(MV, reference(5), SETTINGS);
+        DriftTest test = new DriftTest(MV, SyntheticMetricsStream.reference(5), SETTINGS);
 
-        DriftReport clean = test.test(window(stream, 200));
+        DriftReport clean = test.test(stream.window(200));
         stream.shiftBlock("layer3.0", 1.0);
-        DriftReport shifted = test.test(window(stream, 200));
+        DriftReport shifted = test.test(stream.window(200));
 
         assertFalse(clean.drift(), "clean window: " + clean.statistic() + " vs " + clean.threshold());
         assertTrue(clean.pValue() > 0.01);
@@ -140,8 +128,8 @@ class DriftTestTest {
 
     @Test
     void shouldGiveTheSameStatisticWhenEveryValueIsTransformedMonotonically() {
-        WindowAggregate ref = window(new SyntheticMetricsStream(Shape.CORRELATED_GAUSSIAN, 8), 1000);
-        WindowAggregate w = window(new SyntheticMetricsStream(Shape.CORRELATED_GAUSSIAN, 9).shiftBlock("layer1.0", 0.3), 200);
+        WindowAggregate ref = new SyntheticMetricsStream(Shape.CORRELATED_GAUSSIAN, 8).window(1000);
+        WindowAggregate w = new SyntheticMetricsStream(Shape.CORRELATED_GAUSSIAN, 9).shiftBlock("layer1.0", 0.3).window(200);
         DriftSettings settings = SETTINGS.withBootstrapReplicates(2000);
 
         DriftReport plain = new DriftTest(MV, ReferenceProfile.of(ref, ReferenceSource.FIRST_SAMPLES, 0), settings).test(w);

@@ -108,6 +108,20 @@ final class SyntheticMetricsStream {
         return shift(features, inSd);
     }
 
+    /** Returns a window of the stream's next {@code n} samples (timestamps 0..n-1). */
+    WindowAggregate window(int n) {
+        WindowAggregate w = new WindowAggregate(SCHEMA);
+        for (int i = 0; i < n; i++) {
+            w.add(next(), i);
+        }
+        return w;
+    }
+
+    /** Returns a first-N reference of 2,000 samples of the mixed-shape stream with this seed. */
+    static ReferenceProfile reference(long seed) {
+        return ReferenceProfile.of(new SyntheticMetricsStream(Shape.MIXED, seed).window(2000), ReferenceSource.FIRST_SAMPLES, 0);
+    }
+
     FeatureVector next() {
         double common = random.nextGaussian();
         double[] blockFactor = new double[BLOCKS.size()];

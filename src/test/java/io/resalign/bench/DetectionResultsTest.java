@@ -1,0 +1,55 @@
+package io.resalign.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resalign.bench.DetectionStream.Segment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Holds the published detection results to their data: every table of
+ * {@code docs/benchmarks/detection/results.md} is computed again from the CSV files beside it, and
+ * {@code docs/BENCHMARKS.md} carries those tables verbatim.
+ */
+class DetectionResultsTest {
+    private static final Path DIR = Path.of("docs/benchmarks/detection");
+
+    @Test
+    void publishedTablesAreTheOnesTheDataGives() throws Exception {
+        String published = Files.readString(DIR.resolve("results.md"), StandardCharsets.UTF_8);
+        assertTrue(published.startsWith("<!-- written by "), "results.md starts with the command that wrote it");
+        String body = published.substring(published.indexOf("-->\n\n") + 5);
+        assertEquals(DetectionResults.read(DIR).markdown(), body, "results.md differs from what its CSV files give");
+        String benchmarks = Files.readString(Path.of("docs/BENCHMARKS.md"), StandardCharsets.UTF_8);
+        assertTrue(benchmarks.contains(body), "docs/BENCHMARKS.md must carry results.md's tables verbatim");
+    }
+
+    @Test
+    void writtenResultsReadBackToTheSameTables(@TempDir Path dir) throws Exception {
+        List<Segment> segments = List.of(new Segment(Segment.Kind.REFERENCE, -1, 0, 10), new Segment(Segment.Kind.CLEAN, 0, 10, 20),
+                new Segment(Segment.Kind.SHIFT, 0, 20, 30));
+        Map<String, List<WindowDecision>> decisions = new LinkedHashMap<>();
+        decisions.put("alignment", new ArrayList<>());
+        decisions.put("input-mmd", new ArrayList<>());
+        for (int first = 10; first + 3 < 30; first += 2) {
+            decisions.get("alignment").add(new WindowDecision(first, first + 3, first / 10.0, 2, first >= 18));
+            decisions.get("input-mmd").add(new WindowDecision(first, first + 3, -0.5, 1, first >= 22));
+        }
+        DetectionResults results = new DetectionResults(new DetectionResults.Parameters(List.of("noise-80"), 10, 4, 2, 0.05, 10, 10),
+                segments, List.of(new DetectionResults.SeedRun(5, decisions)),
+                List.of(new DetectionCalibration.Rate("alignment", 0.05, 2, 3, 1)));
+        results.write(dir);
+        String md = results.markdown();
+        assertEquals(md, DetectionResults.read(dir).markdown());
+        // the first flagged window holding shifted samples starts at 18 and ends at 21: delay 2; the baseline's ends at 25: 6
+        assertTrue(md.contains("| noise-80 | Gaussian pixel noise, sigma 80 | 2 | 6 | alignment |"), md);
+    }
+}
