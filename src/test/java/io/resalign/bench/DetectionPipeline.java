@@ -8,6 +8,7 @@ import io.resalign.demo.DemoRecords;
 import io.resalign.drift.ModelVersion;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.ModelRegistry;
+import io.resalign.service.MonitorGauges;
 import io.resalign.streams.EmbeddedKafka;
 import io.resalign.streams.MonitorBoard;
 import io.resalign.streams.Topics;
@@ -26,6 +27,7 @@ import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -86,17 +88,21 @@ final class DetectionPipeline {
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+            MonitorBoard board = new MonitorBoard();
             KafkaStreams streams = new KafkaStreams(new TopologyProducer().buildTopology(registry,
-                    new ResalignMetrics(new SimpleMeterRegistry()), new MonitorBoard(), config), props);
+                    new ResalignMetrics(new SimpleMeterRegistry()), board, config), props);
             try {
                 streams.start();
                 int size = config.drift().windowSize();
                 int advance = config.drift().windowAdvance();
                 int expected = expectedWindows(stream.size(), stream.referenceSize(), size, advance);
-                return consume(broker, streams, stream, expected, progress);
+                return consume(broker, streams, () -> board.values(model).map(MonitorGauges::samplesSeen).orElse(0L), expected, progress);
             } finally {
-                streams.close(Duration.ofSeconds(30));
-                streams.cleanUp();
+                // a slow engine may hold the stream thread past the timeout: then leave the state directory to the
+                // deletion below rather than let cleanUp's "still running" hide why the run ended
+                if (streams.close(Duration.ofSeconds(120))) {
+                    streams.cleanUp();
+                }
             }
         } finally {
             try (var files = Files.walk(state)) {
@@ -134,7 +140,11 @@ final class DetectionPipeline {
         throw new IllegalArgumentException("sample " + index + " is in no segment");
     }
 
-    private static Map<String, List<WindowDecision>> consume(EmbeddedKafka broker, KafkaStreams streams, DetectionStream stream,
+    /**
+     * Reads reports until every expected window is in; fails when Kafka Streams stops, or when the
+     * monitor takes no new sample for three minutes (a stall, however slow the engine).
+     */
+    private static Map<String, List<WindowDecision>> consume(EmbeddedKafka broker, KafkaStreams streams, LongSupplier samplesSeen,
             int expected, IntConsumer progress) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -142,9 +152,9 @@ final class DetectionPipeline {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         TreeMap<Long, JsonNode> byLast = new TreeMap<>();
-        // generous: the engine runs at tens of samples per second on 2 cores; stop only when the stream stalls
         long stallMillis = 180_000;
         long lastProgress = System.currentTimeMillis();
+        long seen = 0;
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(Topics.ALIGNMENT_REPORTS));
             while (byLast.size() < expected) {
@@ -153,9 +163,14 @@ final class DetectionPipeline {
                     throw new IllegalStateException("Kafka Streams stopped (" + st + ") after " + byLast.size() + " of " + expected
                             + " windows");
                 }
+                long now = samplesSeen.getAsLong();
+                if (now > seen) {
+                    seen = now;
+                    lastProgress = System.currentTimeMillis();
+                }
                 if (System.currentTimeMillis() - lastProgress > stallMillis) {
-                    throw new IllegalStateException("no new report for " + stallMillis / 1000 + " s; " + byLast.size() + " of "
-                            + expected + " windows reported");
+                    throw new IllegalStateException("the monitor took no sample for " + stallMillis / 1000 + " s (" + seen
+                            + " so far); " + byLast.size() + " of " + expected + " windows reported");
                 }
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
                     JsonNode report = read(r.value());
