@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.OptionalInt;
 
+import io.resalign.streams.record.Datatype;
+
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -32,14 +34,29 @@ public final class DemoRecords {
     }
 
     /**
-     * Returns the JSON value of one sample.
+     * Returns the JSON value of one sample, a UINT8 image (the demo's records).
      *
      * @param sampleShape the model's {@code input.shape} (no batch axis); the tensor gets {@code [1] + sampleShape}
      * @param pixels {@code prod(sampleShape)} values, rounded and clipped to 0..255
      */
     public static byte[] json(String model, String version, String id, Instant timestamp, long[] sampleShape,
             float[] pixels, OptionalInt label) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(pixels.length * 4 + 256);
+        return json(model, version, id, timestamp, sampleShape, Datatype.UINT8, pixels, label);
+    }
+
+    /**
+     * Returns the JSON value of one sample whose tensor has the given datatype: {@link Datatype#UINT8}
+     * values are rounded and clipped to 0..255 ({@link ImageTransforms#toUint8}), {@link Datatype#FP32}
+     * values are written as they are.
+     *
+     * @throws IllegalArgumentException for a datatype other than UINT8 and FP32
+     */
+    public static byte[] json(String model, String version, String id, Instant timestamp, long[] sampleShape, Datatype datatype,
+            float[] values, OptionalInt label) {
+        if (datatype != Datatype.UINT8 && datatype != Datatype.FP32) {
+            throw new IllegalArgumentException("sample records are written as UINT8 or FP32, not " + datatype);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(values.length * (datatype == Datatype.FP32 ? 12 : 4) + 256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("model_name", model);
@@ -55,10 +72,14 @@ public final class DemoRecords {
                 g.writeNumber(d);
             }
             g.writeEndArray();
-            g.writeStringField("datatype", "UINT8");
+            g.writeStringField("datatype", datatype.name());
             g.writeArrayFieldStart("data");
-            for (float p : pixels) {
-                g.writeNumber(ImageTransforms.toUint8(p));
+            for (float v : values) {
+                if (datatype == Datatype.UINT8) {
+                    g.writeNumber(ImageTransforms.toUint8(v));
+                } else {
+                    g.writeNumber(v);
+                }
             }
             g.writeEndArray();
             g.writeEndObject();

@@ -2,12 +2,11 @@ package io.resalign.bench;
 
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.resalign.config.ResalignConfig;
+import io.resalign.demo.DemoRecords;
 import io.resalign.drift.ModelVersion;
 import io.resalign.engine.DeviceChoice;
 import io.resalign.engine.EngineOptions;
@@ -18,16 +17,16 @@ import io.resalign.streams.EmbeddedKafka;
 import io.resalign.streams.MonitorBoard;
 import io.resalign.streams.Topics;
 import io.resalign.streams.TopologyProducer;
+import io.resalign.streams.record.Datatype;
 import io.resalign.streams.record.SampleDecoder;
 import io.resalign.streams.record.SampleRecord;
 import io.smallrye.config.SmallRyeConfigBuilder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +34,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +77,6 @@ import org.apache.kafka.streams.StreamsConfig;
  * {@code --partitions N} (of the samples topic, default 3 as the embedded broker creates it).
  */
 public final class StreamingBenchmark {
-    private static final JsonFactory JSON = new JsonFactory();
     private static final String MODEL = "W-mlp";
     private static final ModelVersion MV = new ModelVersion(MODEL, "1");
     private static final String APPLICATION_ID = "resalign-stream-bench";
@@ -377,36 +376,8 @@ public final class StreamingBenchmark {
 
         /** An Open Inference Protocol request as a model server's payload logger would write it (docs/sample-format.md). */
         byte[] json(String id, int index, long timestamp) {
-            float[] data = inputs[index % inputs.length];
-            ByteArrayOutputStream out = new ByteArrayOutputStream(data.length * 12 + 256);
-            try (JsonGenerator g = JSON.createGenerator(out)) {
-                g.writeStartObject();
-                g.writeStringField("model_name", MODEL);
-                g.writeStringField("model_version", "1");
-                g.writeStringField("id", id);
-                g.writeNumberField("timestamp", timestamp);
-                g.writeArrayFieldStart("inputs");
-                g.writeStartObject();
-                g.writeStringField("name", "input-0");
-                g.writeArrayFieldStart("shape");
-                g.writeNumber(1);
-                for (long d : shape) {
-                    g.writeNumber(d);
-                }
-                g.writeEndArray();
-                g.writeStringField("datatype", "FP32");
-                g.writeArrayFieldStart("data");
-                for (float v : data) {
-                    g.writeNumber(v);
-                }
-                g.writeEndArray();
-                g.writeEndObject();
-                g.writeEndArray();
-                g.writeEndObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return out.toByteArray();
+            return DemoRecords.json(MODEL, "1", id, Instant.ofEpochMilli(timestamp), shape, Datatype.FP32, inputs[index % inputs.length],
+                    OptionalInt.empty());
         }
     }
 }

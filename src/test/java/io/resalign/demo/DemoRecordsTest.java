@@ -58,6 +58,23 @@ class DemoRecordsTest {
     }
 
     @Test
+    void anFp32RecordKeepsItsValuesExactlyAndOtherDatatypesAreRefused() {
+        float[] values = new float[784];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * 1e3); // negative, fractional, beyond 255: nothing is clipped
+        }
+        byte[] json = DemoRecords.json("demo-mlp", "1", "fp-1", NOW, new long[] {1, 28, 28}, io.resalign.streams.record.Datatype.FP32,
+                values, OptionalInt.empty());
+        SampleRecord s = decodeOne(DemoRecords.record(Topics.INFERENCE_SAMPLES, "demo-mlp", "clean", json));
+        assertArrayEquals(values, s.data());
+        assertEquals(NOW.toEpochMilli(), s.timestamp());
+        assertTrue(s.label().isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> DemoRecords.json("demo-mlp", "1", "x", NOW, new long[] {1, 28, 28},
+                io.resalign.streams.record.Datatype.INT64, values, OptionalInt.empty()));
+    }
+
+    @Test
     void aBuiltRecordDecodesIntoTheImageWithItsShapeLabelIdAndTime() throws IOException {
         float[] pixels = ImageTransformsTest.ramp(784);
         pixels[0] = 12.6f; // rounded
