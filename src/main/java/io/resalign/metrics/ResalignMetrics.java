@@ -45,6 +45,7 @@ public class ResalignMetrics {
     public static final String SAMPLE_LATENCY = "resalign.sample.latency";
     public static final String ENGINE_DEVICE = "resalign.engine.device";
     public static final String MODEL_LOADED = "resalign.model.loaded";
+    public static final String MODEL_CLASSES = "resalign.model.classes";
     public static final String WINDOW_FEATURE_MEAN = "resalign.window.feature.mean";
     public static final String WINDOW_BLOCK_FEATURE_MEAN = "resalign.window.block.feature.mean";
     public static final String REFERENCE_FEATURE_MEAN = "resalign.reference.feature.mean";
@@ -208,6 +209,9 @@ public class ResalignMetrics {
             Gauge.builder(MODEL_LOADED, () -> loaded).description("1 when the model version's engine serves, 0 when loading failed")
                     .tags("model", s.model(), "version", s.version(), "device", s.device()).register(registry);
             if (s.loaded()) {
+                int classes = s.classes();
+                Gauge.builder(MODEL_CLASSES, () -> classes).description("The model version's number of classes C (RA3: effective ranks stay at or below it)")
+                        .tags("model", s.model(), "version", s.version()).register(registry);
                 of(new ModelVersion(s.model(), s.version()));
             }
         }

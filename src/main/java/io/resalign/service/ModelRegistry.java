@@ -89,10 +89,12 @@ public final class ModelRegistry implements AutoCloseable {
             long start = System.nanoTime();
             String model = root.relativize(dir).toString();
             String version = ModelStatus.UNKNOWN_VERSION;
+            int classes = 0;
             try {
                 ModelManifest manifest = ModelManifest.read(dir);
                 model = manifest.name();
                 version = manifest.version();
+                classes = manifest.numClasses();
                 ModelVersion key = new ModelVersion(model, version);
                 Path other = declared.putIfAbsent(key, dir);
                 if (other != null) {
@@ -102,9 +104,10 @@ public final class ModelRegistry implements AutoCloseable {
                 Served one = open(manifest, dir, device, options);
                 served.put(key, one);
                 specs.add(ModelSpec.of(model, version, manifest.input().shape(), manifest.numClasses(), maxBatch));
-                statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.LOADED, label, millisSince(start), ""));
+                statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.LOADED, label, millisSince(start), "", classes));
             } catch (IOException | RuntimeException e) {
-                statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.FAILED, label, millisSince(start), describe(e)));
+                statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.FAILED, label, millisSince(start), describe(e),
+                        classes));
             }
         }
         return new ModelRegistry(device, served, List.copyOf(statuses), new InMemoryModelCatalog(specs));

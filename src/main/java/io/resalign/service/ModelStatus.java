@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param device device label ({@code cpu}, {@code gpu0}) the engine runs on; the intended device when failed
  * @param loadMillis wall-clock milliseconds spent loading (also when it failed)
  * @param reason why loading failed; empty when loaded
+ * @param classes the manifest's number of classes C; 0 when the manifest is unreadable
  */
 public record ModelStatus(String model, String version, Path directory, State state, String device, long loadMillis,
-        String reason) {
+        String reason, int classes) {
 
     /** The version reported for a directory whose manifest cannot be read. */
     public static final String UNKNOWN_VERSION = "?";

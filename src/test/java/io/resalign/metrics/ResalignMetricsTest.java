@@ -9,6 +9,7 @@ import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.resalign.drift.ModelVersion;
 import io.resalign.drift.ReferenceBand;
+import io.resalign.service.ModelStatus;
 import io.resalign.service.MonitorGauges;
 import io.resalign.streams.record.SampleRecord;
 import java.util.LinkedHashMap;
@@ -27,6 +28,21 @@ class ResalignMetricsTest {
     private static SampleRecord sample(String id, long timestamp) {
         return new SampleRecord(MV.model(), MV.version(), id, timestamp, new float[] {0f}, new long[] {1}, Optional.empty(),
                 OptionalInt.empty());
+    }
+
+    @Test
+    void shouldExportEachLoadedModelVersionsClassCountAndNoneForAFailedOne() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(registry);
+        java.nio.file.Path dir = java.nio.file.Path.of("models");
+        metrics.modelsLoaded("cpu", List.of(
+                new ModelStatus("demo-mlp", "1", dir, ModelStatus.State.LOADED, "cpu", 5, "", 10),
+                new ModelStatus("cifar100-net", "3", dir, ModelStatus.State.LOADED, "cpu", 5, "", 100),
+                new ModelStatus("broken", "?", dir, ModelStatus.State.FAILED, "cpu", 5, "no manifest", 0)));
+        String scrape = registry.scrape();
+        assertTrue(scrape.contains("resalign_model_classes{model=\"demo-mlp\",version=\"1\",} 10.0"), scrape);
+        assertTrue(scrape.contains("resalign_model_classes{model=\"cifar100-net\",version=\"3\",} 100.0"), scrape);
+        assertTrue(!scrape.contains("resalign_model_classes{model=\"broken\""), scrape);
     }
 
     @Test
