@@ -25,12 +25,9 @@ public class ModelRegistryProducer {
     @Produces
     @Singleton
     ModelRegistry registry(ResalignConfig config, ResalignMetrics metrics) {
-        ResalignConfig.EngineConfig e = config.engine();
-        EngineOptions options = EngineOptions.defaults().withK(e.k()).withMatrixFree(e.oversampling(), e.powerSteps());
         ModelRegistry registry;
         try {
-            registry = ModelRegistry.load(config.modelsDir(), DeviceChoice.parse(config.device()), options,
-                    config.batch().maxRecordSamples());
+            registry = load(config);
         } catch (IOException ex) {
             throw new UncheckedIOException("Cannot read resalign.models-dir " + config.modelsDir().toAbsolutePath() + ": "
                     + ex.getMessage(), ex);
@@ -44,6 +41,16 @@ public class ModelRegistryProducer {
         }
         metrics.modelsLoaded(registry.deviceLabel(), registry.statuses());
         return registry;
+    }
+
+    /**
+     * Loads the models directory as the service does under {@code config}: its device, engine
+     * options and largest record batch (also what the benchmarks replay through).
+     */
+    public static ModelRegistry load(ResalignConfig config) throws IOException {
+        ResalignConfig.EngineConfig e = config.engine();
+        EngineOptions options = EngineOptions.defaults().withK(e.k()).withMatrixFree(e.oversampling(), e.powerSteps());
+        return ModelRegistry.load(config.modelsDir(), DeviceChoice.parse(config.device()), options, config.batch().maxRecordSamples());
     }
 
     void close(@Disposes ModelRegistry registry) {

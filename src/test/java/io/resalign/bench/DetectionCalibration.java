@@ -9,10 +9,9 @@ import io.resalign.drift.DriftSettings;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureVector;
 import io.resalign.drift.ModelVersion;
-import io.resalign.engine.DeviceChoice;
-import io.resalign.engine.EngineOptions;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.service.ModelRegistry;
+import io.resalign.streams.ModelRegistryProducer;
 import io.resalign.streams.Topics;
 import io.resalign.streams.TopologyProducer;
 import io.resalign.streams.record.SampleDecoder;
@@ -82,9 +81,7 @@ final class DetectionCalibration {
         long t0 = System.nanoTime();
         FeatureSchema schema;
         FeatureVector[] features;
-        try (ModelRegistry registry = ModelRegistry.load(config.modelsDir(), DeviceChoice.parse(config.device()),
-                EngineOptions.defaults().withK(config.engine().k()).withMatrixFree(config.engine().oversampling(),
-                        config.engine().powerSteps()), config.batch().maxRecordSamples())) {
+        try (ModelRegistry registry = ModelRegistryProducer.load(config)) {
             schema = registry.schema(model);
             features = features(registry, model, pool, config.batch().size(), schema);
         }

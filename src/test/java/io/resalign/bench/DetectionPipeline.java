@@ -10,6 +10,7 @@ import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.ModelRegistry;
 import io.resalign.service.MonitorGauges;
 import io.resalign.streams.EmbeddedKafka;
+import io.resalign.streams.ModelRegistryProducer;
 import io.resalign.streams.MonitorBoard;
 import io.resalign.streams.Topics;
 import io.resalign.streams.TopologyProducer;
@@ -72,10 +73,7 @@ final class DetectionPipeline {
     static Map<String, List<WindowDecision>> run(DetectionStream stream, ResalignConfig config, ModelVersion model,
             IntConsumer progress) throws IOException {
         Path state = Files.createTempDirectory("resalign-detection-streams");
-        try (ModelRegistry registry = ModelRegistry.load(config.modelsDir(), io.resalign.engine.DeviceChoice.parse(config.device()),
-                io.resalign.engine.EngineOptions.defaults().withK(config.engine().k())
-                        .withMatrixFree(config.engine().oversampling(), config.engine().powerSteps()),
-                config.batch().maxRecordSamples());
+        try (ModelRegistry registry = ModelRegistryProducer.load(config);
                 EmbeddedKafka broker = EmbeddedKafka.start(EmbeddedKafka.Settings.ephemeral())) {
             if (!registry.isLoaded(model)) {
                 throw new IllegalStateException(model + " did not load from " + config.modelsDir() + ": " + registry.statuses());

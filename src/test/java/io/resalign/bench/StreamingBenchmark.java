@@ -8,12 +8,11 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.resalign.config.ResalignConfig;
 import io.resalign.demo.DemoRecords;
 import io.resalign.drift.ModelVersion;
-import io.resalign.engine.DeviceChoice;
-import io.resalign.engine.EngineOptions;
 import io.resalign.engine.testing.RandomModels;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.ModelRegistry;
 import io.resalign.streams.EmbeddedKafka;
+import io.resalign.streams.ModelRegistryProducer;
 import io.resalign.streams.MonitorBoard;
 import io.resalign.streams.Topics;
 import io.resalign.streams.TopologyProducer;
@@ -160,10 +159,7 @@ public final class StreamingBenchmark {
                 config.batch().maxWaitMs(), config.batch().rateLimit(), config.drift().referenceSize(), config.drift().windowSize(),
                 config.drift().windowAdvance(), s.partitions);
 
-        ResalignConfig.EngineConfig e = config.engine();
-        EngineOptions options = EngineOptions.defaults().withK(e.k()).withMatrixFree(e.oversampling(), e.powerSteps());
-        try (ModelRegistry registry = ModelRegistry.load(config.modelsDir(), DeviceChoice.parse(config.device()), options,
-                config.batch().maxRecordSamples())) {
+        try (ModelRegistry registry = ModelRegistryProducer.load(config)) {
             if (!registry.isLoaded(MV)) {
                 throw new IllegalStateException("the benchmark model did not load: " + registry.statuses());
             }
