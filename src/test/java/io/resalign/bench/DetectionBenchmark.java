@@ -38,8 +38,10 @@ import java.util.stream.Collectors;
  *       streams at false-alarm rates large enough to measure; observed against configured.</li>
  * </ol>
  *
- * <p>Writes {@code windows.csv}, {@code segments.csv}, {@code calibration.csv}, {@code results.md} and
- * the plots ({@code src/test/python/detection_plots.py}) to {@code --out}, and prints the tables.
+ * <p>Writes the data ({@link DetectionResults}: {@code run.properties}, {@code segments.csv},
+ * {@code windows-seed<S>.csv} per seed, {@code calibration.csv}), the tables computed from them
+ * ({@code results.md}) and the plots of the first seed ({@code src/test/python/detection_plots.py})
+ * to {@code --out}, and prints the tables.
  * Run with {@code OMP_WAIT_POLICY=PASSIVE ./mvnw -q -o test-compile exec:exec@detection-bench}; flags in
  * {@link Settings#USAGE}.
  */
@@ -86,9 +88,12 @@ public final class DetectionBenchmark {
             Settings s = new Settings();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
-                if (a.equals("--no-plots") || a.equals("--report-only")) {
-                    s.plots &= a.equals("--report-only");
-                    s.reportOnly |= a.equals("--report-only");
+                if (a.equals("--no-plots")) {
+                    s.plots = false;
+                    continue;
+                }
+                if (a.equals("--report-only")) {
+                    s.reportOnly = true;
                     continue;
                 }
                 if (i + 1 >= args.length) {
