@@ -294,9 +294,4 @@ final class DetectionResults {
     List<Long> seeds() {
         return runs.stream().map(SeedRun::seed).toList();
     }
-
-    /** Returns the parameters. */
-    Parameters parameters() {
-        return parameters;
-    }
 }

@@ -71,11 +71,6 @@ final class DetectionStream {
         /** The segment kinds. */
         enum Kind { REFERENCE, CLEAN, SHIFT }
 
-        /** Returns the samples in the segment. */
-        int length() {
-            return end - start;
-        }
-
         /** Returns whether sample {@code index} is in the segment. */
         boolean contains(int index) {
             return index >= start && index < end;
