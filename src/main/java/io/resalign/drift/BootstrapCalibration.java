@@ -14,7 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A replicate standardises by the window's own sampling variance only, sd / sqrt(n), while the
  * tested window standardises by sd sqrt(1/n + 1/N) because its reference is itself a sample: both
- * then have unit variance and the same cross-feature correlation (docs/drift.md). The replicates
+ * then have unit variance and the same cross-feature correlation (docs/drift.md). One difference
+ * remains and is corrected: a window's values are new observations, whose scores spread more than
+ * the reference's own (they fall in any of N + 1 gaps, the reference's values on N mid-ranks), so
+ * each replicate z is scaled by {@link ReferenceScores#newObservationScale} to the spread of the
+ * tested z; without it the realised false-alarm rate runs a few per cent over alpha. The replicates
  * of each window size are cached; each size has its own seed, so results do not depend on the
  * order in which sizes are asked for.
  *
@@ -105,11 +109,13 @@ final class BootstrapCalibration {
         double[] rowScores = scores.rowScores();
         double[] mean = new double[features];
         double[] sd = new double[features];
+        double[] scale = new double[features];
         boolean[] testable = new boolean[features];
         for (int f = 0; f < features; f++) {
             testable[f] = scores.definedCount(f) >= min;
             mean[f] = scores.mean(f);
             sd[f] = scores.sd(f);
+            scale[f] = scores.newObservationScale(f);
         }
         SplittableRandom random = new SplittableRandom(settings.seed() * 0x9E3779B97F4A7C15L + windowRows);
         double[] sums = new double[features];
@@ -135,7 +141,7 @@ final class BootstrapCalibration {
             }
             for (int f = 0; f < features; f++) {
                 z[f] = testable[f] && counts[f] >= min
-                        ? (sums[f] / counts[f] - mean[f]) / (sd[f] / Math.sqrt(counts[f]))
+                        ? scale[f] * (sums[f] / counts[f] - mean[f]) / (sd[f] / Math.sqrt(counts[f]))
                         : Double.NaN;
             }
             for (int g = 0; g < GROUPS.length; g++) {

@@ -17,6 +17,7 @@ final class ReferenceScores {
     private final double[][] scoreTable;
     private final double[] mean;
     private final double[] sd;
+    private final double[] newObservationScale;
     private final double[] rowScores;
     private final int rows;
 
@@ -49,6 +50,7 @@ final class ReferenceScores {
         rowScores = new double[rows * featureCount];
         mean = new double[featureCount];
         sd = new double[featureCount];
+        newObservationScale = new double[featureCount];
         for (int f = 0; f < featureCount; f++) {
             double sum = 0;
             for (int r = 0; r < rows; r++) {
@@ -70,7 +72,39 @@ final class ReferenceScores {
             // A feature constant in the reference has sd 0; the floor is the sd one differing value
             // in N would give, so a window that leaves the constant still yields a finite, large z.
             sd[f] = n > 0 ? Math.max(Math.sqrt(ss / n), 1.0 / Math.sqrt(n)) : Double.NaN;
+            double leaveOneOutSd = leaveOneOutSd(sorted[f]);
+            newObservationScale[f] = ss > 0 ? leaveOneOutSd / Math.sqrt(ss / n) : 1.0;
         }
+    }
+
+    /**
+     * Returns the population standard deviation of the leave-one-out scores of {@code sorted}: each
+     * value scored against the other n - 1, Phi^{-1}((2 #{others < x} + #{others = x} + 1) / (2n)).
+     * By exchangeability a leave-one-out score is distributed exactly as the score of a new
+     * observation against a reference of n - 1, ties included, so this is the spread a window's
+     * scores have; the reference's own scores (mid-ranks 1..n) spread less, as they never reach the
+     * outermost gaps (docs/drift.md, "The test", step 4).
+     */
+    private static double leaveOneOutSd(float[] sorted) {
+        int n = sorted.length;
+        if (n < 2) {
+            return 0;
+        }
+        double sum = 0;
+        double sumOfSquares = 0;
+        for (int i = 0; i < n; ) {
+            int j = i + 1;
+            while (j < n && sorted[j] == sorted[i]) {
+                j++;
+            }
+            int equal = j - i;
+            double s = NormalQuantile.of((2.0 * i + equal) / (2.0 * n));
+            sum += equal * s;
+            sumOfSquares += equal * s * s;
+            i = j;
+        }
+        double m = sum / n;
+        return Math.sqrt(Math.max(0, sumOfSquares / n - m * m));
     }
 
     /** Returns the normal score of {@code value} for feature {@code feature}, NaN for NaN. */
@@ -127,6 +161,15 @@ final class ReferenceScores {
 
     double sd(int feature) {
         return sd[feature];
+    }
+
+    /**
+     * Returns sd(new observation's score) / sd(reference's own scores) of a feature (1 for a
+     * feature constant in the reference): the factor by which a window mean of new scores varies
+     * more than a resampled mean of the reference's scores; about 1.003 for 2,000 distinct values.
+     */
+    double newObservationScale(int feature) {
+        return newObservationScale[feature];
     }
 
     /** Returns the scores of all reference samples, row-major (NaN where undefined). */

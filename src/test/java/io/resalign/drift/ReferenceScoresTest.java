@@ -49,4 +49,49 @@ class ReferenceScoresTest {
         assertEquals(values.length - 7, n, "seven NaNs skipped");
         assertEquals(0.0, scores.mean(0), 0.05, "reference scores are centred");
     }
+
+    /**
+     * The bootstrap scales its replicates by newObservationScale: it must be the spread of the
+     * scores that new draws from the reference's distribution get, over the spread of the
+     * reference's own scores, on average over references (for one reference the new draws' spread
+     * depends on where its extreme values happen to fall). Checked by Monte Carlo, fresh draws
+     * scored through score() against 400 references of 200, for distinct values (a variance ratio
+     * of about 1.04 at this size) and for a feature piled up on one value as output_confidence is at 1.0.
+     */
+    @Test
+    void shouldScaleBySpreadOfNewObservationsScoresAgainstTheReference() {
+        FeatureSchema schema = FeatureSchema.of(List.of("a"));
+        for (boolean tied : new boolean[] {false, true}) {
+            SplittableRandom random = new SplittableRandom(tied ? 5 : 4);
+            java.util.function.DoubleSupplier draw = () -> tied && random.nextDouble() < 0.35 ? 1.0 : random.nextDouble() * 0.99;
+            double newVariance = 0;
+            double ownVariance = 0;
+            double scaledOwnVariance = 0;
+            int references = 400;
+            for (int ref = 0; ref < references; ref++) {
+                WindowAggregate w = new WindowAggregate(schema);
+                for (int i = 0; i < 200; i++) {
+                    w.add(new FeatureVector(schema, new double[] {(float) draw.getAsDouble()}), i);
+                }
+                ReferenceScores scores = new ReferenceScores(ReferenceProfile.of(w, ReferenceSource.FIRST_SAMPLES, 0));
+                double own = 0;
+                for (int r = 0; r < 200; r++) {
+                    own += Math.pow(scores.rowScore(r, 0) - scores.mean(0), 2) / 200;
+                }
+                int draws = 5_000;
+                double sumOfSquares = 0;
+                for (int i = 0; i < draws; i++) {
+                    // Centred on the reference mean, as the test's z is: the window mean's offset from it counts too.
+                    sumOfSquares += Math.pow(scores.score(0, (float) draw.getAsDouble()) - scores.mean(0), 2);
+                }
+                newVariance += sumOfSquares / draws / references;
+                ownVariance += own / references;
+                scaledOwnVariance += own * Math.pow(scores.newObservationScale(0), 2) / references;
+            }
+            String what = (tied ? "tied" : "distinct") + " values: new " + newVariance + ", own " + ownVariance;
+            // Monte Carlo error about 0.3 % of the variance; the correction is about 4 %.
+            assertEquals(newVariance, scaledOwnVariance, 0.01 * newVariance, what);
+            assertTrue(newVariance > 1.02 * ownVariance, what);
+        }
+    }
 }
