@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -151,8 +152,14 @@ class MonitorRecordsTest {
             assertTrue(migrated.migrated(), "cut " + cut);
             assertEquals(same.samplesSeen(), migrated.samplesSeen(), "cut " + cut);
             assertEquals(same.referenceProfile(), migrated.referenceProfile(), "cut " + cut);
-            // the stored report predates output_drift, which reads as null; a schema without output features reports an empty decision
-            assertEquals(same.latestReport().map(r -> withoutOutputDrift(r)), migrated.latestReport(), "cut " + cut);
+            // the stored report predates output_drift, which reads as null; a schema without output features reports an empty decision.
+            // A stored report is history: it keeps the threshold and p-value of the build that computed it, from before the bootstrap
+            // replicates were scaled by newObservationScale (3.3485355483680355 at cut 262, now 3.415...); all else is recomputed alike.
+            Optional<AlignmentReport> stored = migrated.latestReport();
+            assertEquals(same.latestReport().map(r -> asStored(r, stored.orElseThrow())), stored, "cut " + cut);
+            if (cut == 262) {
+                assertEquals(3.3485355483680355, stored.orElseThrow().drift().threshold(), 0.0);
+            }
             migrated.save(records);
             assertEquals('H', records.get("m:1")[0], "cut " + cut + ": the head replaced the single value");
             ModelMonitor reread = load(records, BEFORE_OUTPUT_DRIFT, SETTINGS);
@@ -162,8 +169,12 @@ class MonitorRecordsTest {
         }
     }
 
-    private static AlignmentReport withoutOutputDrift(AlignmentReport r) {
-        return new AlignmentReport(r.schemaVersion(), r.model(), r.version(), r.window(), r.features(), r.reference(), r.drift(),
+    /** Returns {@code r} as a report stored by an earlier build: without output_drift, with the stored drift threshold and p-value. */
+    private static AlignmentReport asStored(AlignmentReport r, AlignmentReport stored) {
+        AlignmentReport.Drift d = r.drift();
+        AlignmentReport.Drift drift = new AlignmentReport.Drift(d.statistic(), stored.drift().threshold(), stored.drift().pValue(), d.alarm(),
+                d.falseAlarmRate(), d.combiner(), d.testedFeatures(), d.topBlocks(), d.topFeatures());
+        return new AlignmentReport(r.schemaVersion(), r.model(), r.version(), r.window(), r.features(), r.reference(), drift,
                 r.engineDevice(), r.output(), null);
     }
 
