@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.ModelVersion;
 import io.resalign.drift.ReferenceBand;
+import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelStatus;
 import io.resalign.service.MonitorGauges;
 import io.resalign.streams.record.RejectReason;
@@ -40,6 +41,8 @@ public class ResalignMetrics {
     public static final String SAMPLES_FAILED = "resalign.samples.failed";
     public static final String ANALYSIS_FAILURES = "resalign.analysis.failures";
     public static final String REPORTS = "resalign.reports";
+    public static final String DRIFT_ALARMS = "resalign.drift.alarms";
+    public static final String OUTPUT_DRIFT_ALARMS = "resalign.output.drift.alarms";
     public static final String BATCH_DURATION = "resalign.batch.duration";
     public static final String BATCH_PENDING = "resalign.batch.pending.samples";
     public static final String SAMPLE_LATENCY = "resalign.sample.latency";
@@ -85,6 +88,8 @@ public class ResalignMetrics {
         final Counter failedSamples;
         final Counter failures;
         final Counter reports;
+        final Counter driftAlarms;
+        final Counter outputDriftAlarms;
         final Timer batch;
         final Timer latency;
         final AtomicInteger pending = new AtomicInteger();
@@ -99,6 +104,8 @@ public class ResalignMetrics {
             failedSamples = counter(SAMPLES_FAILED, "Samples of failed batches, sent to the dead-letter topic", tags);
             failures = counter(ANALYSIS_FAILURES, "Engine batches that failed", tags);
             reports = counter(REPORTS, "Alignment reports written (closed windows)", tags);
+            driftAlarms = counter(DRIFT_ALARMS, "Reports whose window was flagged for alignment drift", tags);
+            outputDriftAlarms = counter(OUTPUT_DRIFT_ALARMS, "Reports whose window was flagged for output drift", tags);
             batch = Timer.builder(BATCH_DURATION).description("Engine time per batch, analysis and monitor update")
                     // a histogram, not client-side percentiles: buckets aggregate across replicas
                     // (histogram_quantile), and percentiles would add an unbounded-looking phi label
@@ -265,9 +272,19 @@ public class ResalignMetrics {
         m.failedSamples.increment(samples);
     }
 
-    /** Counts a report written. */
-    public void report(ModelVersion mv) {
-        of(mv).reports.increment();
+    /**
+     * Counts a report written and its alarms: every flagged window counts, also when several close
+     * between two scrapes, which the decision gauges (the latest window only) cannot show.
+     */
+    public void report(ModelVersion mv, AlignmentReport report) {
+        PerModel m = of(mv);
+        m.reports.increment();
+        if (report.drift().alarm() == 1) {
+            m.driftAlarms.increment();
+        }
+        if (report.outputDrift() != null && report.outputDrift().alarm() == 1) {
+            m.outputDriftAlarms.increment();
+        }
     }
 
     /** Adds {@code delta} to the samples the stream tasks hold for a model version's next batch. */

@@ -291,7 +291,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         metrics.samplesApplied(mv, batch, System.currentTimeMillis()); // now, not the stream thread's cached time
         for (AlignmentReport report : reports) {
             context.forward(new Record<>(key(mv), report.toJsonBytes(), report.window().endTime()), TopologyProducer.REPORTS_SINK);
-            metrics.report(mv);
+            metrics.report(mv, report);
             board.publish(report);
         }
         publish(monitor, context.currentSystemTimeMs());

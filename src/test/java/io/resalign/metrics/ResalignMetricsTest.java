@@ -9,6 +9,7 @@ import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.resalign.drift.ModelVersion;
 import io.resalign.drift.ReferenceBand;
+import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelStatus;
 import io.resalign.service.MonitorGauges;
 import io.resalign.streams.record.SampleRecord;
@@ -74,6 +75,33 @@ class ResalignMetricsTest {
         Timer latency = registry.find(ResalignMetrics.SAMPLE_LATENCY).timer();
         assertEquals(1, latency.count());
         assertEquals(0.0, latency.totalTime(TimeUnit.SECONDS), 0.0);
+    }
+
+    /** A report of model m:1 with the given alarms; outputAlarm -1 for a report written before output drift existed (null). */
+    private static AlignmentReport report(int alarm, int outputAlarm) {
+        return new AlignmentReport(1, "m", "1", new AlignmentReport.Window(0, 1, 0, 1, 2, 2, 2), List.of(),
+                new AlignmentReport.Reference("first_samples", 0, 10, 1.0),
+                new AlignmentReport.Drift(1.0, 2.0, 0.5, alarm, 0.001, "max_abs", 3, List.of(), List.of()), "cpu", null,
+                outputAlarm < 0 ? null : new AlignmentReport.OutputDrift(1.0, 2.0, 0.5, outputAlarm, 0.001, 2, List.of()));
+    }
+
+    @Test
+    void shouldCountEveryFlaggedWindowOfEachDecisionWhenReportsAreWritten() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(registry);
+        ModelVersion mv = new ModelVersion("m", "1");
+
+        // five windows close between two scrapes: the decision gauges would show only the last (no alarm)
+        for (AlignmentReport r : List.of(report(1, 0), report(1, 1), report(0, 1), report(1, -1), report(0, 0))) {
+            metrics.report(mv, r);
+        }
+
+        String scrape = registry.scrape();
+        for (String line : List.of("resalign_reports_total{model=\"m\",version=\"1\",} 5.0",
+                "resalign_drift_alarms_total{model=\"m\",version=\"1\",} 3.0",
+                "resalign_output_drift_alarms_total{model=\"m\",version=\"1\",} 2.0")) {
+            assertTrue(scrape.contains(line), line + " in\n" + scrape);
+        }
     }
 
     @Test
