@@ -1,5 +1,6 @@
 package io.resalign.config;
 
+
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -95,22 +96,29 @@ public interface ResalignConfig {
     }
 
     /**
-     * Describes the in-process broker. These keys are read twice: by {@link EmbeddedKafkaConfigSourceFactory},
-     * before this mapping exists, to start the broker; and through this mapping, which validates them
-     * and documents their defaults. The defaults are the constants of {@link EmbeddedKafkaConfigSourceFactory}.
+     * Describes the in-process broker. These keys are read twice: by
+     * {@code io.resalign.embedded.EmbeddedKafkaConfigSourceFactory}, before this mapping exists, to
+     * start the broker; and through this mapping, which validates them and documents their defaults.
+     * Both read the defaults from the constants below.
      */
     interface EmbeddedKafkaConfig {
+        /** Default of {@link #embedded()}. */
+        String DEFAULT_MODE = "auto";
+        /** Default of {@link #port()}. */
+        String DEFAULT_PORT = "0";
+        /** Default of {@link #partitions()}. */
+        String DEFAULT_PARTITIONS = "3";
 
         /**
          * {@code auto} (the default) runs the in-process broker unless {@code kafka.bootstrap.servers} or
          * {@code quarkus.kafka-streams.bootstrap-servers} is set; {@code true} always runs it and points
          * the clients at it; {@code false} never runs it.
          */
-        @WithDefault(EmbeddedKafkaConfigSourceFactory.DEFAULT_MODE)
+        @WithDefault(DEFAULT_MODE)
         EmbeddedMode embedded();
 
         /** Port of the broker's loopback listener; 0 picks a free port at each start. */
-        @WithDefault(EmbeddedKafkaConfigSourceFactory.DEFAULT_PORT)
+        @WithDefault(DEFAULT_PORT)
         int port();
 
         /**
@@ -120,7 +128,7 @@ public interface ResalignConfig {
         Optional<Path> dataDir();
 
         /** Partitions of the service's topics when the embedded broker creates them. */
-        @WithDefault(EmbeddedKafkaConfigSourceFactory.DEFAULT_PARTITIONS)
+        @WithDefault(DEFAULT_PARTITIONS)
         int partitions();
     }
 
@@ -129,6 +137,8 @@ public interface ResalignConfig {
      * bundled demo model, with a drift schedule ({@code io.resalign.demo.DemoTraffic}).
      */
     interface DemoConfig {
+        /** Default of {@link #schedule()}: 2,000 clean, 2,000 with noise sigma 80, repeating. */
+        String DEFAULT_SCHEDULE = "clean*2000,noise:sigma=80*2000";
 
         /**
          * {@code auto} (the default) sends demo traffic when the embedded broker runs and never to a
@@ -156,7 +166,7 @@ public interface ResalignConfig {
          * {@code clean}, {@code noise:sigma=S}, {@code contrast:F}, {@code brightness:DELTA},
          * {@code rotate:DEGREES}, {@code occlude:SIZE}; repeats unless the last phase has no count (then it lasts forever).
          */
-        @WithDefault(io.resalign.demo.DriftSchedule.DEFAULT)
+        @WithDefault(DEFAULT_SCHEDULE)
         String schedule();
 
         /** Seed of the image order, the noise and the patch positions. */

@@ -8,8 +8,8 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.resalign.engine.io.SampleBatch;
-import io.resalign.engine.io.SampleReaders;
+import io.resalign.sample.file.SampleBatch;
+import io.resalign.sample.file.SampleReaders;
 
 /**
  * The images the demo sends: UINT8 pixels (0..255) with optional labels, held as bytes.

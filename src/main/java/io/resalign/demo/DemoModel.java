@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SortedSet;
 
-import io.resalign.streams.record.ModelSpec;
-import io.resalign.streams.record.ModelsDirectoryCatalog;
+import io.resalign.sample.ModelSpec;
+import io.resalign.sample.ModelsDirectoryCatalog;
 
 /**
  * The model the demo sends samples for: its name, version and input shape from its manifest in a

@@ -18,7 +18,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import io.resalign.demo.DriftSchedule.Phase;
-import io.resalign.streams.Topics;
+import io.resalign.config.Topics;
 
 /**
  * Sends demo traffic to any Kafka cluster, for people running resalign against a real one

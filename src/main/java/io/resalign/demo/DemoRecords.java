@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.OptionalInt;
 
-import io.resalign.streams.record.Datatype;
+import io.resalign.sample.Datatype;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 

@@ -27,12 +27,12 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.resalign.config.EmbeddedKafkaConfigSource;
+import io.resalign.embedded.EmbeddedKafkaConfigSource;
 import io.resalign.config.ResalignConfig;
 import io.resalign.config.ResalignConfig.DemoConfig;
 import io.resalign.config.ResalignConfig.DemoMode;
 import io.resalign.demo.DriftSchedule.Phase;
-import io.resalign.streams.Topics;
+import io.resalign.config.Topics;
 
 /**
  * Feeds the service demo traffic (docs/demo.md): in the embedded default mode, dataset images for

@@ -1,5 +1,7 @@
 package io.resalign.demo;
 
+import io.resalign.config.ResalignConfig;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,13 +25,13 @@ import io.resalign.demo.ImageTransforms.Layout;
  * A phase lasts {@code count} samples. When every phase has a count, the schedule repeats from the
  * first phase; the last phase alone may omit its count, and then lasts forever (no repeat).
  * {@code +} applies several transforms in order, e.g. {@code rotate:15+noise:sigma=30*500}.
- * The default, {@value #DEFAULT}, is 2,000 clean samples, then 2,000 with Gaussian pixel noise
+ * The default ({@code resalign.demo.schedule}'s) is 2,000 clean samples, then 2,000 with Gaussian pixel noise
  * of standard deviation 80, repeating.
  */
 public final class DriftSchedule {
 
     /** The default schedule: 2,000 clean, 2,000 with noise sigma 80, repeating. */
-    public static final String DEFAULT = "clean*2000,noise:sigma=80*2000";
+    public static final String DEFAULT = ResalignConfig.DemoConfig.DEFAULT_SCHEDULE;
 
     private static final String TRANSFORMS = "clean, noise:sigma=S, contrast:F, brightness:DELTA, rotate:DEGREES, occlude:SIZE";
 

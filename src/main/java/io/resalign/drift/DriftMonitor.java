@@ -14,7 +14,7 @@ import java.util.Optional;
  *
  * <p>The drift test is built lazily from the reference and the settings (the same thresholds every
  * time, so it need not be stored). As soon as a reference exists, the calibration for the
- * configured window size starts on a background thread ({@link DriftTest#calibrateAhead}), so the
+ * configured window size starts on a background thread ({@link DriftDetector#calibrateAhead}), so the
  * first window test does not make the caller (a stream thread) wait for it. Not thread-safe.
  */
 public final class DriftMonitor {
@@ -23,7 +23,7 @@ public final class DriftMonitor {
     private final ReferenceState reference;
     private final HoppingCountWindows windows;
     private final Runnable clearWindows;
-    private DriftTest test;
+    private DriftDetector test;
     private WindowAggregate lastWindow;
 
     /** Creates an in-process monitor, with its own windows, that starts by collecting its reference. */
@@ -123,13 +123,13 @@ public final class DriftMonitor {
     }
 
     /** Returns the test against the current reference; empty while the reference is collecting. */
-    public Optional<DriftTest> currentTest() {
+    public Optional<DriftDetector> currentTest() {
         return reference.profile().map(p -> test());
     }
 
-    private DriftTest test() {
+    private DriftDetector test() {
         if (test == null) {
-            test = new DriftTest(modelVersion, reference.profile().orElseThrow(), settings);
+            test = new DriftDetector(modelVersion, reference.profile().orElseThrow(), settings);
         }
         return test;
     }

@@ -5,7 +5,7 @@
  * {@link io.resalign.drift.FeatureSchema}; samples are collected in
  * {@link io.resalign.drift.WindowAggregate}s; a {@link io.resalign.drift.ReferenceProfile} (first N
  * samples or a pinned window, held by a {@link io.resalign.drift.ReferenceState}) is the baseline;
- * a {@link io.resalign.drift.DriftTest} compares each closed window with it against a bootstrap
+ * a {@link io.resalign.drift.DriftDetector} compares each closed window with it against a bootstrap
  * threshold and yields a {@link io.resalign.drift.DriftReport}. The method is in docs/drift.md.
  */
 package io.resalign.drift;

@@ -1,6 +1,6 @@
 package io.resalign.service;
 
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.sample.SampleRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -4,7 +4,7 @@ import io.resalign.drift.CompactEncoding;
 import io.resalign.drift.DriftMonitor;
 import io.resalign.drift.DriftReport;
 import io.resalign.drift.DriftSettings;
-import io.resalign.drift.DriftTest;
+import io.resalign.drift.DriftDetector;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureShift;
 import io.resalign.drift.FeatureSummary;
@@ -17,7 +17,7 @@ import io.resalign.drift.ReferenceSource;
 import io.resalign.drift.ReferenceState;
 import io.resalign.drift.WindowAggregate;
 import io.resalign.engine.metrics.SampleMetrics;
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.sample.SampleRecord;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -270,7 +270,7 @@ public final class ModelMonitor {
         }
         double age = drift.reference().profile().map(p -> p.ageSeconds(nowMillis)).orElse(Double.NaN);
         Map<String, ReferenceBand> bands = new LinkedHashMap<>();
-        Optional<DriftTest> test = drift.currentTest();
+        Optional<DriftDetector> test = drift.currentTest();
         for (int f = 0; f < schema.size(); f++) {
             bands.put(schema.name(f), test.isPresent() ? test.get().band(f, settings.windowSize()) : ReferenceBand.UNKNOWN);
         }

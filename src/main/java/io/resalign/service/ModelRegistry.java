@@ -12,10 +12,10 @@ import io.resalign.engine.arch.ResidualBlock;
 import io.resalign.engine.arch.ResidualNetwork;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.engine.model.ModelManifest;
-import io.resalign.streams.record.InMemoryModelCatalog;
-import io.resalign.streams.record.ModelCatalog;
-import io.resalign.streams.record.ModelSpec;
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.sample.InMemoryModelCatalog;
+import io.resalign.sample.ModelCatalog;
+import io.resalign.sample.ModelSpec;
+import io.resalign.sample.SampleRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * Holds the models one replica serves: every model version found in a models directory, each
  * loaded onto one device with its own {@link AlignmentEngine}, and the status of each load.
  *
- * <p>Model directories are found as {@link io.resalign.streams.record.ModelsDirectoryCatalog} finds
+ * <p>Model directories are found as {@link io.resalign.sample.ModelsDirectoryCatalog} finds
  * them (a {@code manifest.json} at depth one or two; the manifest's name and version identify the
  * model version), but each one is read and loaded on its own: a directory whose manifest or weights
  * are unusable is reported {@link ModelStatus.State#FAILED} with the reason and the others still

@@ -1,5 +1,7 @@
 package io.resalign.streams;
 
+import io.resalign.config.Topics;
+
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.ModelVersion;
 import io.resalign.engine.metrics.SampleMetrics;
@@ -13,9 +15,9 @@ import io.resalign.service.MonitorRecords;
 import io.resalign.service.StateRecords;
 import io.resalign.streams.record.DeadLetters;
 import io.resalign.streams.record.Decoded;
-import io.resalign.streams.record.RejectReason;
+import io.resalign.sample.RejectReason;
 import io.resalign.streams.record.SampleDecoder;
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.sample.SampleRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;

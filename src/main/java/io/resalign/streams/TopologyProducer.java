@@ -1,5 +1,7 @@
 package io.resalign.streams;
 
+import io.resalign.config.Topics;
+
 import io.resalign.config.ResalignConfig;
 import io.resalign.drift.Combiner;
 import io.resalign.drift.DriftSettings;

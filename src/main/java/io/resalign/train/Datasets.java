@@ -1,7 +1,7 @@
 package io.resalign.train;
 
-import io.resalign.engine.io.SampleBatch;
-import io.resalign.engine.io.SampleReaders;
+import io.resalign.sample.file.SampleBatch;
+import io.resalign.sample.file.SampleReaders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

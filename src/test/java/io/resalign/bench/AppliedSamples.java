@@ -3,7 +3,7 @@ package io.resalign.bench;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.resalign.drift.ModelVersion;
 import io.resalign.metrics.ResalignMetrics;
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.sample.SampleRecord;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resalign.demo.ImageTransforms;
 import io.resalign.demo.ImageTransforms.Layout;
-import io.resalign.engine.io.IdxReader;
-import io.resalign.engine.io.SampleBatch;
+import io.resalign.sample.file.IdxReader;
+import io.resalign.sample.file.SampleBatch;
 import io.resalign.engine.testing.Python;
 import io.resalign.train.Datasets;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.resalign.bench;
 
-import io.resalign.engine.io.IdxReader;
-import io.resalign.engine.io.SampleBatch;
+import io.resalign.sample.file.IdxReader;
+import io.resalign.sample.file.SampleBatch;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.resalign.engine.io.SampleBatch;
+import io.resalign.sample.file.SampleBatch;
 import io.resalign.engine.testing.Python;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -23,9 +23,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
-import io.resalign.streams.EmbeddedKafka;
-import io.resalign.streams.Topics;
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.embedded.EmbeddedKafka;
+import io.resalign.config.Topics;
+import io.resalign.sample.SampleRecord;
 
 /** The standalone producer against a real (in-process) broker: what it sends arrives and decodes. */
 class DemoProducerTest {

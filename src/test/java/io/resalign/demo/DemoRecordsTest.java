@@ -24,13 +24,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.resalign.engine.io.SampleBatch;
-import io.resalign.engine.io.SampleReaders;
-import io.resalign.streams.Topics;
+import io.resalign.sample.file.SampleBatch;
+import io.resalign.sample.file.SampleReaders;
+import io.resalign.config.Topics;
 import io.resalign.streams.record.Decoded;
-import io.resalign.streams.record.ModelsDirectoryCatalog;
+import io.resalign.sample.ModelsDirectoryCatalog;
 import io.resalign.streams.record.SampleDecoder;
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.sample.SampleRecord;
 
 /** The demo's records are valid sample records: the service's own decoder accepts them as they are. */
 class DemoRecordsTest {
@@ -64,14 +64,14 @@ class DemoRecordsTest {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) (random.nextGaussian() * 1e3); // negative, fractional, beyond 255: nothing is clipped
         }
-        byte[] json = DemoRecords.json("demo-mlp", "1", "fp-1", NOW, new long[] {1, 28, 28}, io.resalign.streams.record.Datatype.FP32,
+        byte[] json = DemoRecords.json("demo-mlp", "1", "fp-1", NOW, new long[] {1, 28, 28}, io.resalign.sample.Datatype.FP32,
                 values, OptionalInt.empty());
         SampleRecord s = decodeOne(DemoRecords.record(Topics.INFERENCE_SAMPLES, "demo-mlp", "clean", json));
         assertArrayEquals(values, s.data());
         assertEquals(NOW.toEpochMilli(), s.timestamp());
         assertTrue(s.label().isEmpty());
         assertThrows(IllegalArgumentException.class, () -> DemoRecords.json("demo-mlp", "1", "x", NOW, new long[] {1, 28, 28},
-                io.resalign.streams.record.Datatype.INT64, values, OptionalInt.empty()));
+                io.resalign.sample.Datatype.INT64, values, OptionalInt.empty()));
     }
 
     @Test

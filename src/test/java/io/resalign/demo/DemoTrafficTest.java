@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.resalign.config.EmbeddedKafkaConfigSource;
-import io.resalign.streams.Topics;
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.embedded.EmbeddedKafkaConfigSource;
+import io.resalign.config.Topics;
+import io.resalign.sample.SampleRecord;
 
 /**
  * The application with no Kafka configured and demo traffic at its default ({@code auto}, which the

@@ -13,7 +13,7 @@ import io.resalign.demo.DemoDataset;
 import io.resalign.demo.DemoRecords;
 import io.resalign.demo.DriftSchedule;
 import io.resalign.demo.ImageTransforms;
-import io.resalign.streams.Topics;
+import io.resalign.config.Topics;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -19,7 +19,7 @@ class DriftCalibrationTest {
     private static final int WINDOWS_PER_REFERENCE = 300;
 
     // LOGNORMAL is left out: it is CORRELATED_GAUSSIAN through exp, and the test is rank-based, so
-    // its alarms are identical (measured: 34 / 3000 both; DriftTestTest proves the invariance).
+    // its alarms are identical (measured: 34 / 3000 both; DriftDetectorTest proves the invariance).
     @ParameterizedTest
     @EnumSource(value = Shape.class, names = {"INDEPENDENT_GAUSSIAN", "CORRELATED_GAUSSIAN", "STUDENT_T3", "MIXED"})
     void shouldRaiseFalseAlarmsAtTheConfiguredRateWhenTheStreamIsStationary(Shape shape) {

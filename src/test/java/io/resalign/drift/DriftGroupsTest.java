@@ -63,11 +63,11 @@ class DriftGroupsTest {
     void shouldGiveTheNumbersOfTheFormerSingleStatisticAndNoOutputDecisionWhenTheSchemaHasNoOutputFeatures() {
         FeatureSchema schema = FeatureSchema.of(alignmentNames());
         ReferenceProfile ref = ReferenceProfile.of(rows(schema, 11, 1000, 0, 0), ReferenceSource.FIRST_SAMPLES, 0);
-        DriftTest test = new DriftTest(MV, ref, SETTINGS);
+        DriftDetector test = new DriftDetector(MV, ref, SETTINGS);
 
         DriftReport r = test.test(rows(schema, 12, 100, 0.3, 0));
 
-        // recorded with the single-statistic DriftTest of commit 7a9c8ba on exactly these rows and settings
+        // recorded with the single-statistic DriftDetector of commit 7a9c8ba on exactly these rows and settings
         assertEquals(1.706058216381085, r.statistic(), 0.0);
         assertEquals(19, r.testedFeatures());
         assertEquals("alignment", r.topFeature());
@@ -89,9 +89,9 @@ class DriftGroupsTest {
         List<String> names = new ArrayList<>(alignmentNames());
         names.addAll(4, FeatureSchema.OUTPUT_FEATURES);
         FeatureSchema with = FeatureSchema.of(names);
-        DriftTest plain = new DriftTest(MV, ReferenceProfile.of(rows(without, 11, 1000, 0, 0), ReferenceSource.FIRST_SAMPLES, 0),
+        DriftDetector plain = new DriftDetector(MV, ReferenceProfile.of(rows(without, 11, 1000, 0, 0), ReferenceSource.FIRST_SAMPLES, 0),
                 SETTINGS);
-        DriftTest split = new DriftTest(MV, ReferenceProfile.of(rows(with, 11, 1000, 0, 0), ReferenceSource.FIRST_SAMPLES, 0),
+        DriftDetector split = new DriftDetector(MV, ReferenceProfile.of(rows(with, 11, 1000, 0, 0), ReferenceSource.FIRST_SAMPLES, 0),
                 SETTINGS);
 
         DriftReport a = plain.test(rows(without, 12, 100, 0.3, 2.0));
@@ -110,7 +110,7 @@ class DriftGroupsTest {
 
     @Test
     void shouldFlagOutputButNotAlignmentWhenOnlyTheOutputFeaturesShift() {
-        DriftTest test = new DriftTest(MV, SyntheticMetricsStream.reference(21), SETTINGS);
+        DriftDetector test = new DriftDetector(MV, SyntheticMetricsStream.reference(21), SETTINGS);
         SyntheticMetricsStream stream = new SyntheticMetricsStream(Shape.MIXED, 22).shiftOutput(0.6);
 
         DriftReport r = test.test(stream.window(200));
@@ -126,7 +126,7 @@ class DriftGroupsTest {
 
     @Test
     void shouldFlagAlignmentButNotOutputWhenOnlyABlockShifts() {
-        DriftTest test = new DriftTest(MV, SyntheticMetricsStream.reference(23), SETTINGS);
+        DriftDetector test = new DriftDetector(MV, SyntheticMetricsStream.reference(23), SETTINGS);
         SyntheticMetricsStream stream = new SyntheticMetricsStream(Shape.MIXED, 24);
         stream.shiftBlock("layer2.0", 0.6);
 
@@ -139,7 +139,7 @@ class DriftGroupsTest {
 
     @Test
     void shouldDrawEachFeaturesBandWithItsOwnGroupsThreshold() {
-        DriftTest test = new DriftTest(MV, SyntheticMetricsStream.reference(25), SETTINGS);
+        DriftDetector test = new DriftDetector(MV, SyntheticMetricsStream.reference(25), SETTINGS);
         FeatureSchema schema = SyntheticMetricsStream.SCHEMA;
         double alignment = test.threshold(FeatureGroup.ALIGNMENT, 200);
         double output = test.threshold(FeatureGroup.OUTPUT, 200);

@@ -12,7 +12,7 @@ import io.resalign.drift.ReferenceBand;
 import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelStatus;
 import io.resalign.service.MonitorGauges;
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.sample.SampleRecord;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

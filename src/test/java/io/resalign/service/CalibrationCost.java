@@ -1,7 +1,7 @@
 package io.resalign.service;
 
 import io.resalign.drift.DriftSettings;
-import io.resalign.drift.DriftTest;
+import io.resalign.drift.DriftDetector;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureVector;
 import io.resalign.drift.ModelVersion;
@@ -46,7 +46,7 @@ public final class CalibrationCost {
         }
         for (int run = 0; run < 3; run++) {
             long start = System.nanoTime();
-            DriftTest test = new DriftTest(mv, reference.profile().orElseThrow(), settings);
+            DriftDetector test = new DriftDetector(mv, reference.profile().orElseThrow(), settings);
             double threshold = test.threshold(settings.windowSize());
             System.out.printf(Locale.ROOT, "%s: %d features, reference %d, window %d, alpha %g, %d replicates: calibration %.2f s"
                     + " (threshold %.4f)%n", mv.model() + ":" + mv.version(), schema.size(), settings.referenceSize(),

@@ -3,7 +3,7 @@ package io.resalign.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.resalign.streams.record.SampleRecord;
+import io.resalign.sample.SampleRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,7 @@
 package io.resalign.streams;
 
+import io.resalign.config.Topics;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -17,7 +19,7 @@ import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelRegistry;
 import io.resalign.streams.record.DeadLetters;
-import io.resalign.streams.record.RejectReason;
+import io.resalign.sample.RejectReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.resalign.streams;
 
-import io.resalign.engine.io.SampleBatch;
-import io.resalign.engine.io.SampleReaders;
-import io.resalign.streams.record.RejectReason;
+import io.resalign.sample.file.SampleBatch;
+import io.resalign.sample.file.SampleReaders;
+import io.resalign.sample.RejectReason;
 import io.resalign.streams.record.SampleHeaders;
 import java.io.IOException;
 import java.io.UncheckedIOException;

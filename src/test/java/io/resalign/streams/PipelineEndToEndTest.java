@@ -1,5 +1,7 @@
 package io.resalign.streams;
 
+import io.resalign.config.Topics;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

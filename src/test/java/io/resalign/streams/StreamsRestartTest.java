@@ -1,5 +1,8 @@
 package io.resalign.streams;
 
+import io.resalign.config.Topics;
+import io.resalign.embedded.EmbeddedKafka;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,7 @@
 package io.resalign.streams;
 
+import io.resalign.config.Topics;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.resalign.config.EmbeddedKafkaConfigSource;
+import io.resalign.embedded.EmbeddedKafkaConfigSource;
 
 /**
  * The application with no Kafka configured: it starts its embedded broker before Kafka Streams,

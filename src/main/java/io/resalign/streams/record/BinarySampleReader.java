@@ -1,5 +1,11 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.Datatype;
+import io.resalign.sample.ModelSpec;
+import io.resalign.sample.RejectReason;
+import io.resalign.sample.SampleRecord;
+import io.resalign.sample.ServedPrediction;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.RejectReason;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.common.header.Header;

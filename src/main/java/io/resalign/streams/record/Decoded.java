@@ -1,5 +1,8 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.RejectReason;
+import io.resalign.sample.SampleRecord;
+
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,9 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.ModelSpec;
+import io.resalign.sample.RejectReason;
+import io.resalign.sample.ServedPrediction;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,11 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.Datatype;
+import io.resalign.sample.ModelSpec;
+import io.resalign.sample.RejectReason;
+import io.resalign.sample.SampleRecord;
+import io.resalign.sample.ServedPrediction;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;

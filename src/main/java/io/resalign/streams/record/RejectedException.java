@@ -1,5 +1,7 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.RejectReason;
+
 /** Signals, inside the decoder, that the record is rejected; never escapes {@link SampleDecoder}. */
 final class RejectedException extends Exception {
     private final RejectReason reason;

@@ -1,5 +1,12 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.Datatype;
+import io.resalign.sample.ModelCatalog;
+import io.resalign.sample.ModelSpec;
+import io.resalign.sample.RejectReason;
+import io.resalign.sample.SampleRecord;
+import io.resalign.sample.ServedPrediction;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -1,5 +1,9 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.ModelCatalog;
+import io.resalign.sample.RejectReason;
+import io.resalign.sample.SampleRecord;
+
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,7 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.RejectReason;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

@@ -1,7 +1,7 @@
 /**
- * The sample record contract: parsing and validation of the JSON (Open Inference Protocol) and
- * binary forms of the samples topic, reject reasons, and dead-letter headers (format in
- * docs/sample-format.md). Plain Java with Kafka's {@code Headers} API only: no Kafka Streams,
- * no Quarkus, no DJL.
+ * Decodes the records of the samples topic into {@link io.resalign.sample.SampleRecord}s: the
+ * JSON (Open Inference Protocol, bare or as a CloudEvent) and binary forms, the headers that
+ * complete them, and the dead-letter headers of a refused record (format in
+ * docs/sample-format.md). Kafka's {@code Headers} API only: no Kafka Streams, no Quarkus, no DJL.
  */
 package io.resalign.streams.record;

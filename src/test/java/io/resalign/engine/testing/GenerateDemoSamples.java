@@ -1,7 +1,7 @@
 package io.resalign.engine.testing;
 
-import io.resalign.engine.io.SampleBatch;
-import io.resalign.engine.io.SampleReaders;
+import io.resalign.sample.file.SampleBatch;
+import io.resalign.sample.file.SampleReaders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.RejectReason;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

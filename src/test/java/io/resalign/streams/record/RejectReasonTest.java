@@ -1,5 +1,11 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.ModelSpec;
+import io.resalign.sample.ModelCatalog;
+import io.resalign.sample.Datatype;
+import io.resalign.sample.RejectReason;
+
+
 import static io.resalign.streams.record.RecordFixtures.assertRejected;
 import static io.resalign.streams.record.RecordFixtures.binaryHeaders;
 import static io.resalign.streams.record.RecordFixtures.bytes;

@@ -1,5 +1,8 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.Datatype;
+import io.resalign.sample.RejectReason;
+
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 

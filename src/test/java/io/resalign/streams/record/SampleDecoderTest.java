@@ -1,5 +1,10 @@
 package io.resalign.streams.record;
 
+import io.resalign.sample.Datatype;
+import io.resalign.sample.RejectReason;
+import io.resalign.sample.SampleRecord;
+import io.resalign.sample.ServedPrediction;
+
 import static io.resalign.streams.record.RecordFixtures.RECORD_TIME;
 import static io.resalign.streams.record.RecordFixtures.VALUES;
 import static io.resalign.streams.record.RecordFixtures.assertRejected;

@@ -1,0 +1,50 @@
+package io.resalign.sample.file;
+
+import java.util.Arrays;
+
+/** Computes and prints tensor shapes. */
+final class Shapes {
+
+    /** The largest number of elements a Java float array can hold on common JVMs. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    private Shapes() {
+    }
+
+    /** Returns the product of the dimensions, or -1 when it exceeds {@link Long#MAX_VALUE}. */
+    static long elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            if (d != 0 && n > Long.MAX_VALUE / d) {
+                return -1;
+            }
+            n *= d;
+        }
+        return n;
+    }
+
+    /** Formats a shape as {@code [1, 28, 28]}. */
+    static String format(long[] shape) {
+        return Arrays.toString(shape);
+    }
+
+    /**
+     * Narrows n float64 values of a little- or big-endian buffer (its order as set) to float32.
+     *
+     * @return the index of the first finite value beyond float32's range, or -1 when all fit
+     */
+    static int narrowDoubles(java.nio.ByteBuffer bb, float[] dst, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            double v = bb.getDouble(8 * i);
+            float f = (float) v;
+            if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+                return i;
+            }
+            dst[offset + i] = f;
+        }
+        return -1;
+    }
+}
