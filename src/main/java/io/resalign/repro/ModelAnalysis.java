@@ -154,45 +154,9 @@ final class ModelAnalysis {
                     }
                 }
             }
-            Dense.Svd[] svds = new Dense.Svd[depth];
-            for (int l = 0; l < depth; l++) {
-                svds[l] = Dense.svd(gridJacobians[l], 0, d, d);
-            }
-            double[][][][] tiles = new double[depth][depth][k][k];
-            double[][] fullCross = new double[depth][depth];
-            double diagShareSum = 0;
-            int diagSharePairs = 0;
-            double maxDiff = 0;
+            FullSvdGrid fullGrid = FullSvdGrid.of(gridJacobians, d, k, metrics.get(0), TAU);
+            Dense.Svd[] svds = fullGrid.svds();
             SampleMetrics first = metrics.get(0);
-            for (int i = 0; i < depth; i++) {
-                int rankI = RaFormulas.effectiveRank(Arrays.copyOf(svds[i].s(), k), TAU);
-                for (int j = 0; j < depth; j++) {
-                    double[] proj = new double[k];
-                    double diag = 0;
-                    double total = 0;
-                    double[][] jv = times(gridJacobians[j], d, svds[i].v(), k);
-                    for (int a = 0; a < k; a++) {
-                        for (int c = 0; c < k; c++) {
-                            double v = 0;
-                            for (int r = 0; r < d; r++) {
-                                v += svds[i].u()[r][a] * jv[r][c];
-                            }
-                            tiles[i][j][a][c] = Math.abs(v);
-                            total += Math.abs(v);
-                            if (a == c) {
-                                proj[a] = v;
-                                diag += Math.abs(v);
-                            }
-                        }
-                    }
-                    fullCross[i][j] = i == j ? Double.NaN : RaFormulas.crossAlignment(proj, Arrays.copyOf(svds[j].s(), k), rankI);
-                    if (i != j) {
-                        diagShareSum += total > 0 ? diag / total : 0;
-                        diagSharePairs++;
-                        maxDiff = Math.max(maxDiff, Math.abs(fullCross[i][j] - first.crossAlignment()[i][j]));
-                    }
-                }
-            }
 
             // aggregates
             double[] lineShape = metrics.stream().mapToDouble(SampleMetrics::lineShape).toArray();
@@ -286,8 +250,8 @@ final class ModelAnalysis {
             Summary summary = new Summary(recipe.name(), depth, recipe.skip(), recipe.width(), accuracy, located.trained(),
                     located.trainingSeconds(), seconds, n, median(lineShape), median(stepCv), median(pc1), RaFormulas.mean(alignment),
                     median(alignment), RaFormulas.mean(selfAlignment), effSum / cells, effMax, effLeC / cells, stableSum / cells,
-                    beyondSum / cells, engineRank, engineSaturated, sigma1, RaFormulas.mean(dss), diagShareSum / Math.max(1, diagSharePairs),
-                    maxDiff, pca.explained(0) + pca.explained(1), classes);
+                    beyondSum / cells, engineRank, engineSaturated, sigma1, RaFormulas.mean(dss), fullGrid.diagonalShare(),
+                    fullGrid.maxEngineDifference(), pca.explained(0) + pca.explained(1), classes);
 
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("name", recipe.name());
@@ -326,7 +290,7 @@ final class ModelAnalysis {
             }
             g.put("sigma1", sig1);
             List<Object> tileList = new ArrayList<>();
-            for (double[][][] row : tiles) {
+            for (double[][][] row : fullGrid.tiles()) {
                 List<Object> r = new ArrayList<>();
                 for (double[][] tile : row) {
                     r.add(Json.matrix(tile));
@@ -334,27 +298,11 @@ final class ModelAnalysis {
                 tileList.add(r);
             }
             g.put("tiles", tileList);
-            g.put("cross_alignment_full_svd", Json.matrix(fullCross));
+            g.put("cross_alignment_full_svd", Json.matrix(fullGrid.crossAlignment()));
             g.put("cross_alignment_engine", Json.matrix(first.crossAlignment()));
             data.put("ra2_grid", g);
             return new Result(summary, data);
         }
-    }
-
-    /** J V[:, 0..k) with J row-major d x d: a d x k matrix. */
-    private static double[][] times(float[] j, int d, double[][] v, int k) {
-        double[][] out = new double[d][k];
-        for (int r = 0; r < d; r++) {
-            int off = r * d;
-            for (int q = 0; q < d; q++) {
-                double jrq = j[off + q];
-                double[] vq = v[q];
-                for (int c = 0; c < k; c++) {
-                    out[r][c] += jrq * vq[c];
-                }
-            }
-        }
-        return out;
     }
 
     static double median(double[] values) {
