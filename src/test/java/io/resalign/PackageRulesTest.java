@@ -13,10 +13,12 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -25,8 +27,10 @@ import org.junit.jupiter.api.Test;
  * each package importing only the resalign packages below it, and the computing core (engine,
  * drift, sample, config, service) free of the frameworks around it. The rules read the compiled
  * classes, so a fully qualified name in code counts like an import and a name in a comment does
- * not. A second test runs the same rules on deliberately broken fixture classes
- * ({@code io.resalign.packagerules}), to show that each kind of rule can fail.
+ * not. The class files miss one thing, a constant of another package, which the compiler copies
+ * into the class that names it; so the import rules and the cycle rule are also applied to the
+ * sources ({@link SourceDependencies}). Further tests run the same rules on deliberately broken
+ * fixtures ({@code io.resalign.packagerules}), to show that each kind of rule can fail.
  */
 class PackageRulesTest {
 
@@ -164,8 +168,63 @@ class PackageRulesTest {
                 "service", "metrics", "streams.record").map(p -> root + "." + p).toList()), failed.toString());
     }
 
+    @Test
+    void shouldKeepEveryPackageRuleInTheServiceSourcesIncludingCopiedConstants() {
+        SourceDependencies sources = SourceDependencies.scan(Path.of("src/main/java"), "io.resalign");
+        assertTrue(sources.uses().size() > 15, "found only " + sources.uses().keySet() + ": the rules would check nothing");
+        List<String> broken = sourceViolations(sources, "io.resalign");
+        assertTrue(broken.isEmpty(), String.join("\n", broken));
+    }
+
+    @Test
+    void shouldFailOnACycleThroughACopiedConstantThatTheClassFilesDoNotShow() {
+        String root = "io.resalign.packagerules.constant";
+        SourceDependencies sources = SourceDependencies.scan(Path.of("src/test/java/io/resalign/packagerules/constant"), root);
+        List<String> broken = sourceViolations(sources, root);
+        // config.Defaults -> demo.Schedule.DEFAULT (a constant) and demo.Schedule -> config.Defaults
+        assertTrue(broken.stream().anyMatch(b -> b.startsWith("cycle: " + root + ".config -> " + root + ".demo -> " + root + ".config")
+                || b.startsWith("cycle: " + root + ".demo -> " + root + ".config -> " + root + ".demo")), String.join("\n", broken));
+        assertTrue(broken.stream().anyMatch(b -> b.startsWith(root + ".config names " + root + ".demo")), String.join("\n", broken));
+        // the class files alone miss it: the constant was copied into config.Defaults
+        JavaClasses classes = new ClassFileImporter().importPackages(root);
+        assertFalse(classes.isEmpty(), "no fixture classes imported");
+        ArchRule configRule = rules(root).stream().filter(r -> r.getDescription().startsWith(root + ".config uses only "))
+                .findFirst().orElseThrow();
+        assertFalse(configRule.evaluate(classes).hasViolation(), "the bytecode rule saw the constant after all");
+    }
+
+    /** Applies {@link #allowed()} and the no-cycle rule to what the sources under {@code root} name. */
+    static List<String> sourceViolations(SourceDependencies sources, String root) {
+        List<String> broken = new ArrayList<>();
+        for (List<String> cycle : sources.cycles()) {
+            broken.add("cycle: " + String.join(" -> ", cycle));
+        }
+        for (Map.Entry<String, Set<String>> e : sources.uses().entrySet()) {
+            String from = e.getKey();
+            String rule = allowed().keySet().stream().filter(k -> covers(root, k, from)).findFirst().orElse(null);
+            if (rule == null) {
+                if (!from.equals(root)) {
+                    broken.add(from + " has no rule in PackageRulesTest.allowed()");
+                }
+                continue;
+            }
+            for (String to : e.getValue()) {
+                boolean ok = covers(root, rule, to) || allowed().get(rule).stream().anyMatch(a -> covers(root, a, to));
+                if (!ok) {
+                    broken.add(from + " names " + to + " (" + sources.where(from, to) + "); it may use only "
+                            + allowed().get(rule));
+                }
+            }
+        }
+        return broken;
+    }
+
     private static boolean covers(String rule, String pkg) {
-        String base = "io.resalign." + rule.replace("..", "");
+        return covers("io.resalign", rule, pkg);
+    }
+
+    private static boolean covers(String root, String rule, String pkg) {
+        String base = root + "." + rule.replace("..", "");
         return rule.endsWith("..") ? pkg.equals(base) || pkg.startsWith(base + ".") : pkg.equals(base);
     }
 
