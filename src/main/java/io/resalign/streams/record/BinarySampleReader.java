@@ -3,6 +3,7 @@ package io.resalign.streams.record;
 import io.resalign.sample.Datatype;
 import io.resalign.sample.ModelSpec;
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 import io.resalign.sample.SampleRecord;
 import io.resalign.sample.ServedPrediction;
 
@@ -77,8 +78,8 @@ final class BinarySampleReader {
             try {
                 shape[i] = Long.parseLong(parts[i].strip());
             } catch (NumberFormatException e) {
-                throw new RejectedException(RejectReason.INVALID_SHAPE, field + " '" + SampleContext.shorten(text)
-                        + "' has a non-integer dimension '" + SampleContext.shorten(parts[i].strip())
+                throw new RejectedException(RejectReason.INVALID_SHAPE, field + " '" + RejectedException.shorten(text)
+                        + "' has a non-integer dimension '" + RejectedException.shorten(parts[i].strip())
                         + "'; expected comma-separated positive integers, e.g. 1,28,28");
             }
         }
@@ -95,7 +96,7 @@ final class BinarySampleReader {
         }
         String[] parts = text.split(",", -1);
         if (parts.length != batch) {
-            throw new RejectedException(reason, "header " + header + " '" + SampleContext.shorten(text) + "' has "
+            throw new RejectedException(reason, "header " + header + " '" + RejectedException.shorten(text) + "' has "
                     + parts.length + " entries; expected " + batch + " class indices in [0, " + spec.numClasses()
                     + "), comma-separated, one per sample");
         }
@@ -109,7 +110,7 @@ final class BinarySampleReader {
             try {
                 v = Long.parseLong(p);
             } catch (NumberFormatException e) {
-                throw new RejectedException(reason, "header " + header + " entry " + i + " '" + SampleContext.shorten(p)
+                throw new RejectedException(reason, "header " + header + " entry " + i + " '" + RejectedException.shorten(p)
                         + "' is not an integer; expected a class index in [0, " + spec.numClasses() + ")");
             }
             out[i] = SampleContext.classIndex(v, spec, reason, "header " + header + " entry " + i);

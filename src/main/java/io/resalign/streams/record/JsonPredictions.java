@@ -2,6 +2,7 @@ package io.resalign.streams.record;
 
 import io.resalign.sample.ModelSpec;
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 import io.resalign.sample.ServedPrediction;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -143,7 +144,7 @@ final class JsonPredictions {
     private static int label(JsonNode n, ModelSpec spec, String field) throws RejectedException {
         if (!n.isNumber()) {
             throw new RejectedException(RejectReason.INVALID_LABEL, field + " is a " + JsonSampleReader.kind(n) + " ("
-                    + SampleContext.shorten(n.toString()) + "); expected an integer class index in [0, " + spec.numClasses() + ")");
+                    + RejectedException.shorten(n.toString()) + "); expected an integer class index in [0, " + spec.numClasses() + ")");
         }
         return SampleContext.classIndex(n.doubleValue(), spec, RejectReason.INVALID_LABEL, field);
     }

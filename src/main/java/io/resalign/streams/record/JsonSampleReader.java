@@ -3,6 +3,7 @@ package io.resalign.streams.record;
 import io.resalign.sample.Datatype;
 import io.resalign.sample.ModelSpec;
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 import io.resalign.sample.SampleRecord;
 import io.resalign.sample.ServedPrediction;
 
@@ -114,7 +115,7 @@ final class JsonSampleReader {
             JsonLocation loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             throw new RejectedException(RejectReason.MALFORMED_JSON, "the value is not valid JSON" + where + ": "
-                    + SampleContext.shorten(String.valueOf(e.getOriginalMessage())) + "; expected a JSON object (or set header "
+                    + RejectedException.shorten(String.valueOf(e.getOriginalMessage())) + "; expected a JSON object (or set header "
                     + SampleHeaders.CONTENT_TYPE + ": " + SampleHeaders.BINARY_CONTENT_TYPE + " for the binary form)");
         } catch (IOException e) {
             throw new RejectedException(RejectReason.MALFORMED_JSON, "the value cannot be read as JSON: " + e.getMessage());
@@ -149,7 +150,7 @@ final class JsonSampleReader {
         if (n.isIntegralNumber() && n.canConvertToLong() && n.asLong() >= 0) {
             return n.asLong();
         }
-        throw new RejectedException(RejectReason.INVALID_TIMESTAMP, "timestamp is " + SampleContext.shorten(n.toString())
+        throw new RejectedException(RejectReason.INVALID_TIMESTAMP, "timestamp is " + RejectedException.shorten(n.toString())
                 + "; expected epoch milliseconds (a non-negative integer) or an RFC 3339 instant such as 2026-11-27T10:15:30.123Z");
     }
 
@@ -165,7 +166,7 @@ final class JsonSampleReader {
 
     static Datatype datatype(String text, String field) throws RejectedException {
         Datatype dt = Datatype.parse(text).orElseThrow(() -> new RejectedException(RejectReason.UNSUPPORTED_DATATYPE,
-                field + " '" + SampleContext.shorten(text) + "' is not supported; expected one of " + Datatype.supportedNames()
+                field + " '" + RejectedException.shorten(text) + "' is not supported; expected one of " + Datatype.supportedNames()
                         + (Datatype.parse(text.toUpperCase(Locale.ROOT)).isPresent() ? " (datatypes are upper case)" : "")));
         if (dt == Datatype.BYTES) {
             throw new RejectedException(RejectReason.BYTES_DATATYPE, field + " is BYTES; expected a numeric datatype such as "
@@ -185,7 +186,7 @@ final class JsonSampleReader {
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = n.get(i);
             if (!d.isIntegralNumber() || !d.canConvertToLong()) {
-                throw new RejectedException(RejectReason.INVALID_SHAPE, field + "[" + i + "] is " + SampleContext.shorten(d.toString())
+                throw new RejectedException(RejectReason.INVALID_SHAPE, field + "[" + i + "] is " + RejectedException.shorten(d.toString())
                         + "; expected a positive integer");
             }
             shape[i] = d.asLong();
@@ -222,7 +223,7 @@ final class JsonSampleReader {
             }
         }
         throw new RejectedException(RejectReason.NON_NUMERIC_VALUE, field + " value " + index + " is a " + kind(v) + " ("
-                + SampleContext.shorten(v.toString()) + "); expected " + (dt == Datatype.BOOL ? "true or false" : "a number")
+                + RejectedException.shorten(v.toString()) + "); expected " + (dt == Datatype.BOOL ? "true or false" : "a number")
                 + " (datatype " + dt + ")");
     }
 

@@ -4,8 +4,12 @@ import io.resalign.sample.Datatype;
 import io.resalign.sample.ModelCatalog;
 import io.resalign.sample.ModelSpec;
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 import io.resalign.sample.SampleRecord;
 import io.resalign.sample.ServedPrediction;
+
+import static io.resalign.sample.RejectedException.show;
+import static io.resalign.sample.RejectedException.shorten;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -280,15 +284,5 @@ final class SampleContext {
                     labels == null || labels[i] == null ? OptionalInt.empty() : OptionalInt.of(labels[i])));
         }
         return out;
-    }
-
-    /** Writes a number as users wrote it: integers without a fraction. */
-    static String show(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    /** Shortens user text quoted in a message, so that a huge field cannot make a huge header. */
-    static String shorten(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }
