@@ -6,6 +6,7 @@ import io.resalign.sample.RejectReason;
 import io.resalign.sample.RejectedException;
 import io.resalign.sample.SampleRecord;
 import io.resalign.sample.ServedPrediction;
+import io.resalign.sample.TensorJson;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,7 +27,7 @@ final class BinarySampleReader {
         String id = ctx.id(null, "header " + SampleHeaders.ID);
         long timestamp = ctx.timestamp(null);
         String dtField = "header " + SampleHeaders.DATATYPE;
-        Datatype dt = JsonSampleReader.datatype(SampleHeaders.require(ctx.headers, SampleHeaders.DATATYPE,
+        Datatype dt = TensorJson.parseDatatype(SampleHeaders.require(ctx.headers, SampleHeaders.DATATYPE,
                 "the tensor datatype, one of " + Datatype.supportedNames()), dtField);
         String shapeField = "header " + SampleHeaders.SHAPE;
         long[] shape = shape(SampleHeaders.require(ctx.headers, SampleHeaders.SHAPE,
@@ -48,7 +49,7 @@ final class BinarySampleReader {
         ByteBuffer buf = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         float[] values = new float[(int) count];
         for (int i = 0; i < values.length; i++) {
-            values[i] = SampleContext.value(dt.read(buf, i), dt, VALUE, i);
+            values[i] = TensorJson.value(dt.read(buf, i), dt, VALUE, i);
         }
         Integer[] labels = classes(ctx, SampleHeaders.LABEL, batch, spec, RejectReason.INVALID_LABEL);
         Integer[] predicted = classes(ctx, SampleHeaders.PREDICTION, batch, spec, RejectReason.INVALID_PREDICTION);
@@ -69,9 +70,9 @@ final class BinarySampleReader {
             s = s.substring(1, s.length() - 1);
         }
         String[] parts = s.split(",", -1);
-        if (parts.length > 16) {
+        if (parts.length > TensorJson.MAX_RANK) {
             throw new RejectedException(RejectReason.INVALID_SHAPE, field + " has " + parts.length
-                    + " dimensions; expected 1 to 16 positive integers");
+                    + " dimensions; expected 1 to " + TensorJson.MAX_RANK + " positive integers");
         }
         long[] shape = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
@@ -83,7 +84,7 @@ final class BinarySampleReader {
                         + "'; expected comma-separated positive integers, e.g. 1,28,28");
             }
         }
-        SampleContext.checkDims(shape, field);
+        TensorJson.REQUEST_INPUT.checkDims(shape, field);
         return shape;
     }
 
