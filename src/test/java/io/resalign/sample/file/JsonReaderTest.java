@@ -154,6 +154,8 @@ class JsonReaderTest {
                 "sample 0.datatype 'fp32' is not supported; expected one of");
         assertMessage("[{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1, true]}]",
                 "sample 0.data value 1 is a boolean (true); expected a number (datatype FP32)");
+        // The shape is 1 to 16 axes, as a record's: a scalar sample is written as a bare number.
+        assertMessage("[{\"shape\": [], \"data\": [1]}]", "sample 0.shape has 0 dimensions; expected 1 to 16 positive integers");
     }
 
     @Test
