@@ -18,6 +18,12 @@ final class FloatAccumulator {
         values[size++] = v;
     }
 
+    void addAll(float[] more) {
+        for (float v : more) {
+            add(v);
+        }
+    }
+
     int size() {
         return size;
     }

@@ -1,5 +1,7 @@
 package io.resalign.sample.file;
 
+import io.resalign.sample.TensorJson;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -12,9 +14,11 @@ import java.nio.file.Path;
 /**
  * Reads a JSON Lines file ({@code .jsonl}) with one sample per line.
  *
- * <p>Each non-blank line holds one sample: a nested array of numbers or a KServe V2 style
- * tensor object {@code {"shape": [...], "data": [...]}}, as in {@link JsonReader}; all samples
- * must have the same shape. Blank lines are skipped. Errors name the line number.
+ * <p>Each non-blank line holds one sample: a nested array of numbers or an Open Inference
+ * Protocol tensor object {@code {"shape": [...], "data": [...]}}, with the rules of
+ * {@link JsonReader}; all samples must have the same shape. A line may nest arrays and objects
+ * at most {@value io.resalign.sample.TensorJson#MAX_DEPTH} levels deep. Blank lines are
+ * skipped. Errors name the line number.
  */
 public final class JsonLinesReader {
 
@@ -46,7 +50,7 @@ public final class JsonLinesReader {
                 continue;
             }
             samples.atLine(lineNumber);
-            try (JsonParser p = JsonSamples.FACTORY.createParser(line)) {
+            try (JsonParser p = TensorJson.parser(line)) {
                 p.nextToken();
                 samples.sample(p);
                 if (p.nextToken() != null) {

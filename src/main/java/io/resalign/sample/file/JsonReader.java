@@ -1,5 +1,7 @@
 package io.resalign.sample.file;
 
+import io.resalign.sample.TensorJson;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -10,11 +12,15 @@ import java.nio.file.Path;
  * Reads a JSON file holding a top-level array of samples.
  *
  * <p>The samples are either nested arrays of numbers, the first axis being the samples
- * ({@code [[0.1, 0.2], [0.3, 0.4]]} is 2 samples of shape {@code [2]}), or KServe V2 style
- * tensor objects {@code {"shape": [1, 28, 28], "data": [...]}}, one per sample, with
- * row-major (flat or nested) data and the same shape for all. Every sample must have the same
- * shape; ragged arrays are refused. {@code NaN} and {@code Infinity} are read as such; the
- * engine rejects them before analysis.
+ * ({@code [[0.1, 0.2], [0.3, 0.4]]} is 2 samples of shape {@code [2]}), or Open Inference
+ * Protocol tensor objects {@code {"shape": [1, 28, 28], "data": [...]}}, one per sample, read
+ * by {@link io.resalign.sample.TensorJson} as the service reads a record's input tensor: data
+ * flat (row-major) or nested exactly as the shape, {@code datatype} optional (FP32 when
+ * absent) and every value checked against it. Every sample must have the same shape; ragged
+ * arrays are refused. In nested arrays {@code NaN} and {@code Infinity} are read as such (the
+ * engine rejects them before analysis); in a tensor object they are refused at once. The file
+ * may nest arrays and objects at most {@value io.resalign.sample.TensorJson#MAX_DEPTH} levels
+ * deep.
  */
 public final class JsonReader {
 
@@ -37,7 +43,7 @@ public final class JsonReader {
 
     static SampleBatch read(SourceStream in) throws IOException {
         JsonSamples samples = new JsonSamples(in.file(), false);
-        try (JsonParser p = JsonSamples.FACTORY.createParser(in)) {
+        try (JsonParser p = TensorJson.parser(in)) {
             JsonToken first = p.nextToken();
             if (first != JsonToken.START_ARRAY) {
                 throw samples.error(p, "expected a top-level array of samples, found "

@@ -1,35 +1,30 @@
 package io.resalign.sample.file;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import io.resalign.sample.RejectedException;
+import io.resalign.sample.TensorJson;
+
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 
 /**
- * Parses samples one at a time from a JSON token stream and checks that they all have the same
- * shape. A sample is a number, a nested array of numbers (its nesting gives its shape), or a
- * KServe V2 style tensor object {@code {"shape": [...], "data": [...]}} whose {@code shape} is
- * the shape of that one sample.
+ * Parses samples one at a time from a JSON token stream (made by {@link TensorJson#parser}, so
+ * with its depth limit and its refusal of duplicate keys) and checks that they all have the same
+ * shape. A sample is a number, a nested array of numbers (its nesting gives its shape), or an
+ * Open Inference Protocol tensor object {@code {"shape": [...], "data": [...]}} whose
+ * {@code shape} is the shape of that one sample. Tensor objects are read by {@link TensorJson},
+ * as the service reads a record's input tensor: their datatype and values are checked then.
+ * Nested arrays are walked token by token here, so that errors name their line and column.
  */
 final class JsonSamples {
-
-    /** A factory that also accepts {@code NaN} and {@code Infinity}, which the engine rejects later. */
-    static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
-
-    private static final int MAX_DEPTH = 32;
-    private static final Set<String> TENSOR_KEYS = Set.of("name", "shape", "datatype", "parameters", "data");
-    private static final Set<String> NUMERIC_DATATYPES = Set.of("UINT8", "UINT16", "UINT32", "UINT64",
-            "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BF16");
 
     private final Path file;
     private final boolean lines;
@@ -80,15 +75,22 @@ final class JsonSamples {
         return new SampleBatch(values.toArray(), shape, file);
     }
 
-    /** Wraps a Jackson syntax error into an {@link InputFormatException} naming its position. */
+    /**
+     * Wraps a Jackson syntax error into an {@link InputFormatException} naming its position, or
+     * the sample being read when Jackson knows none (a document nested too deep).
+     */
     InputFormatException syntaxError(JsonProcessingException e) {
         JsonLocation loc = e.getLocation();
-        String where = loc == null ? null : position(loc);
-        return new InputFormatException(file, where, "invalid JSON: " + e.getOriginalMessage(), e);
+        String where = loc != null ? position(loc) : lines ? "line " + lineNumber : "sample " + count;
+        return new InputFormatException(file, where, "invalid JSON: " + TensorJson.reason(e), e);
     }
 
     InputFormatException error(JsonParser p, String detail) {
-        return new InputFormatException(file, position(p.currentTokenLocation()), detail);
+        return error(p.currentTokenLocation(), detail);
+    }
+
+    private InputFormatException error(JsonLocation at, String detail) {
+        return new InputFormatException(file, position(at), detail);
     }
 
     private String position(JsonLocation loc) {
@@ -101,7 +103,8 @@ final class JsonSamples {
     // ---- nested arrays: the nesting gives the shape ----
 
     private void nested(JsonParser p) throws IOException {
-        long[] dims = new long[MAX_DEPTH];
+        // The parser refuses documents nested deeper than MAX_DEPTH, so no sample has more axes.
+        long[] dims = new long[TensorJson.MAX_DEPTH];
         int leaf;
         if (shape == null) {
             Arrays.fill(dims, -1);
@@ -130,9 +133,6 @@ final class JsonSamples {
         if (leaf >= 0 && depth == leaf) {
             throw error(p, "ragged array: sample " + count + " has an array at depth " + depth
                     + " where a number was expected (sample shape " + expectedShape(dims, leaf) + ")");
-        }
-        if (depth + 1 >= MAX_DEPTH) {
-            throw error(p, "arrays nested deeper than " + MAX_DEPTH + " levels");
         }
         long n = 0;
         while (p.nextToken() != JsonToken.END_ARRAY) {
@@ -163,102 +163,41 @@ final class JsonSamples {
             return Shapes.format(shape) + " from sample 0";
         }
         List<String> parts = new ArrayList<>();
-        int depth = leaf >= 0 ? leaf : MAX_DEPTH;
+        int depth = leaf >= 0 ? leaf : TensorJson.MAX_DEPTH;
         for (int i = 0; i < depth && (leaf >= 0 || dims[i] >= 0); i++) {
             parts.add(dims[i] >= 0 ? String.valueOf(dims[i]) : "?");
         }
         return parts + " so far";
     }
 
-    // ---- KServe V2 style tensor objects ----
+    // ---- Open Inference Protocol tensor objects ----
 
     private void tensor(JsonParser p) throws IOException {
-        long[] tensorShape = null;
-        int before = values.size();
-        boolean sawData = false;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String key = p.currentName();
-            if (!TENSOR_KEYS.contains(key)) {
-                throw error(p, "sample " + count + " has unknown key '" + key + "'; expected "
+        // Errors name where the sample starts: once read as a tree, its tokens have no position.
+        JsonLocation start = p.currentTokenLocation();
+        JsonNode node = TensorJson.readTree(p);
+        // The protocol defines only these keys. A record may carry others (a model server's body passes as
+        // it is), but a file is written for resalign: another key here is a typo, such as "dta".
+        for (Iterator<String> keys = node.fieldNames(); keys.hasNext();) {
+            String key = keys.next();
+            if (!TensorJson.KEYS.contains(key)) {
+                throw error(start, "sample " + count + " has unknown key '" + key + "'; expected "
                         + "\"shape\" and \"data\" (optional \"name\", \"datatype\", \"parameters\")");
             }
-            JsonToken value = p.nextToken();
-            switch (key) {
-                case "shape":
-                    tensorShape = shapeArray(p);
-                    break;
-                case "data":
-                    if (value != JsonToken.START_ARRAY) {
-                        throw error(p, "sample " + count + " \"data\" must be an array of numbers, found " + describe(p));
-                    }
-                    flatten(p);
-                    sawData = true;
-                    break;
-                case "datatype":
-                    if (value != JsonToken.VALUE_STRING || !NUMERIC_DATATYPES.contains(p.getText())) {
-                        throw error(p, "sample " + count + " has datatype " + describe(p)
-                                + "; expected a numeric one of " + new java.util.TreeSet<>(NUMERIC_DATATYPES));
-                    }
-                    break;
-                default:
-                    p.skipChildren();
-            }
         }
-        if (p.currentToken() != JsonToken.END_OBJECT) {
-            throw error(p, "truncated: the file ends inside sample " + count);
-        }
-        if (tensorShape == null || !sawData) {
-            throw error(p, "sample " + count + " lacks \"" + (tensorShape == null ? "shape" : "data")
-                    + "\"; a tensor object needs both \"shape\" and \"data\"");
-        }
-        long expected = Shapes.elementCount(tensorShape);
-        int found = values.size() - before;
-        if (found != expected) {
-            throw error(p, "sample " + count + " has " + found + " values, expected " + expected
-                    + " (shape " + Shapes.format(tensorShape) + ")");
+        TensorJson.Tensor tensor;
+        try {
+            tensor = TensorJson.SAMPLE.read(node, "sample " + count);
+        } catch (RejectedException e) {
+            throw error(start, e.getMessage());
         }
         if (shape == null) {
-            shape = tensorShape;
-        } else if (!Arrays.equals(shape, tensorShape)) {
-            throw error(p, "sample " + count + " has shape " + Shapes.format(tensorShape) + ", expected "
+            shape = tensor.shape();
+        } else if (!Arrays.equals(shape, tensor.shape())) {
+            throw error(start, "sample " + count + " has shape " + Shapes.format(tensor.shape()) + ", expected "
                     + Shapes.format(shape) + " like sample 0; all samples must have the same shape");
         }
-    }
-
-    private long[] shapeArray(JsonParser p) throws IOException {
-        if (p.currentToken() != JsonToken.START_ARRAY) {
-            throw error(p, "sample " + count + " \"shape\" must be an array of positive integers, found " + describe(p));
-        }
-        List<Long> dims = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-            if (p.currentToken() != JsonToken.VALUE_NUMBER_INT || p.getLongValue() <= 0) {
-                throw error(p, "sample " + count + " \"shape\" must be an array of positive integers, found "
-                        + describe(p));
-            }
-            dims.add(p.getLongValue());
-        }
-        long[] s = dims.stream().mapToLong(Long::longValue).toArray();
-        long n = Shapes.elementCount(s);
-        if (n < 0 || n > Shapes.MAX_ELEMENTS) {
-            throw error(p, "sample " + count + " \"shape\" " + Shapes.format(s) + " has too many values");
-        }
-        return s;
-    }
-
-    private void flatten(JsonParser p) throws IOException {
-        int depth = 1;
-        while (depth > 0) {
-            JsonToken t = p.nextToken();
-            if (t == null) {
-                throw error(p, "truncated: the file ends inside sample " + count);
-            } else if (t == JsonToken.START_ARRAY) {
-                depth++;
-            } else if (t == JsonToken.END_ARRAY) {
-                depth--;
-            } else {
-                values.add(number(p));
-            }
-        }
+        values.addAll(tensor.values());
     }
 
     // ---- numbers ----

@@ -1,29 +1,26 @@
 package io.resalign.sample.file;
 
+import io.resalign.sample.TensorJson;
+
 import java.util.Arrays;
 
 /** Computes and prints tensor shapes. */
 final class Shapes {
 
     /** The largest number of elements a Java float array can hold on common JVMs. */
-    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    static final long MAX_ELEMENTS = TensorJson.MAX_VALUES;
 
     private Shapes() {
     }
 
     /** Returns the product of the dimensions, or -1 when it exceeds {@link Long#MAX_VALUE}. */
     static long elementCount(long[] shape) {
-        long n = 1;
         for (long d : shape) {
             if (d < 0) {
                 throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
             }
-            if (d != 0 && n > Long.MAX_VALUE / d) {
-                return -1;
-            }
-            n *= d;
         }
-        return n;
+        return TensorJson.elementCount(shape);
     }
 
     /** Formats a shape as {@code [1, 28, 28]}. */

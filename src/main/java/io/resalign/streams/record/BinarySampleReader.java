@@ -3,8 +3,10 @@ package io.resalign.streams.record;
 import io.resalign.sample.Datatype;
 import io.resalign.sample.ModelSpec;
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 import io.resalign.sample.SampleRecord;
 import io.resalign.sample.ServedPrediction;
+import io.resalign.sample.TensorJson;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,7 +27,7 @@ final class BinarySampleReader {
         String id = ctx.id(null, "header " + SampleHeaders.ID);
         long timestamp = ctx.timestamp(null);
         String dtField = "header " + SampleHeaders.DATATYPE;
-        Datatype dt = JsonSampleReader.datatype(SampleHeaders.require(ctx.headers, SampleHeaders.DATATYPE,
+        Datatype dt = TensorJson.parseDatatype(SampleHeaders.require(ctx.headers, SampleHeaders.DATATYPE,
                 "the tensor datatype, one of " + Datatype.supportedNames()), dtField);
         String shapeField = "header " + SampleHeaders.SHAPE;
         long[] shape = shape(SampleHeaders.require(ctx.headers, SampleHeaders.SHAPE,
@@ -47,7 +49,7 @@ final class BinarySampleReader {
         ByteBuffer buf = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         float[] values = new float[(int) count];
         for (int i = 0; i < values.length; i++) {
-            values[i] = SampleContext.value(dt.read(buf, i), dt, VALUE, i);
+            values[i] = TensorJson.value(dt.read(buf, i), dt, VALUE, i);
         }
         Integer[] labels = classes(ctx, SampleHeaders.LABEL, batch, spec, RejectReason.INVALID_LABEL);
         Integer[] predicted = classes(ctx, SampleHeaders.PREDICTION, batch, spec, RejectReason.INVALID_PREDICTION);
@@ -68,21 +70,21 @@ final class BinarySampleReader {
             s = s.substring(1, s.length() - 1);
         }
         String[] parts = s.split(",", -1);
-        if (parts.length > 16) {
+        if (parts.length > TensorJson.MAX_RANK) {
             throw new RejectedException(RejectReason.INVALID_SHAPE, field + " has " + parts.length
-                    + " dimensions; expected 1 to 16 positive integers");
+                    + " dimensions; expected 1 to " + TensorJson.MAX_RANK + " positive integers");
         }
         long[] shape = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {
                 shape[i] = Long.parseLong(parts[i].strip());
             } catch (NumberFormatException e) {
-                throw new RejectedException(RejectReason.INVALID_SHAPE, field + " '" + SampleContext.shorten(text)
-                        + "' has a non-integer dimension '" + SampleContext.shorten(parts[i].strip())
+                throw new RejectedException(RejectReason.INVALID_SHAPE, field + " '" + RejectedException.shorten(text)
+                        + "' has a non-integer dimension '" + RejectedException.shorten(parts[i].strip())
                         + "'; expected comma-separated positive integers, e.g. 1,28,28");
             }
         }
-        SampleContext.checkDims(shape, field);
+        TensorJson.REQUEST_INPUT.checkDims(shape, field);
         return shape;
     }
 
@@ -95,7 +97,7 @@ final class BinarySampleReader {
         }
         String[] parts = text.split(",", -1);
         if (parts.length != batch) {
-            throw new RejectedException(reason, "header " + header + " '" + SampleContext.shorten(text) + "' has "
+            throw new RejectedException(reason, "header " + header + " '" + RejectedException.shorten(text) + "' has "
                     + parts.length + " entries; expected " + batch + " class indices in [0, " + spec.numClasses()
                     + "), comma-separated, one per sample");
         }
@@ -109,7 +111,7 @@ final class BinarySampleReader {
             try {
                 v = Long.parseLong(p);
             } catch (NumberFormatException e) {
-                throw new RejectedException(reason, "header " + header + " entry " + i + " '" + SampleContext.shorten(p)
+                throw new RejectedException(reason, "header " + header + " entry " + i + " '" + RejectedException.shorten(p)
                         + "' is not an integer; expected a class index in [0, " + spec.numClasses() + ")");
             }
             out[i] = SampleContext.classIndex(v, spec, reason, "header " + header + " entry " + i);

@@ -2,7 +2,9 @@ package io.resalign.streams.record;
 
 import io.resalign.sample.ModelSpec;
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 import io.resalign.sample.ServedPrediction;
+import io.resalign.sample.TensorJson;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ final class JsonPredictions {
         }
         if (!node.isArray() || node.size() != batch) {
             throw new RejectedException(RejectReason.INVALID_PREDICTION, "prediction is "
-                    + (node.isArray() ? "a list of " + node.size() : "a " + JsonSampleReader.kind(node))
+                    + (node.isArray() ? "a list of " + node.size() : "a " + TensorJson.kind(node))
                     + "; expected a list of " + batch + " entries (one per sample of the batch), each a class index or "
                     + spec.numClasses() + " logits");
         }
@@ -57,13 +59,13 @@ final class JsonPredictions {
             for (int i = 0; i < logits.length; i++) {
                 if (!p.get(i).isNumber()) {
                     throw new RejectedException(RejectReason.INVALID_PREDICTION, field + "[" + i + "] is a "
-                            + JsonSampleReader.kind(p.get(i)) + "; expected " + spec.numClasses() + " numeric logits");
+                            + TensorJson.kind(p.get(i)) + "; expected " + spec.numClasses() + " numeric logits");
                 }
                 logits[i] = (float) p.get(i).doubleValue();
             }
             return SampleContext.logits(logits, spec, field);
         }
-        throw new RejectedException(RejectReason.INVALID_PREDICTION, field + " is a " + JsonSampleReader.kind(p)
+        throw new RejectedException(RejectReason.INVALID_PREDICTION, field + " is a " + TensorJson.kind(p)
                 + "; expected a class index in [0, " + spec.numClasses() + ") or " + spec.numClasses() + " logits");
     }
 
@@ -111,7 +113,7 @@ final class JsonPredictions {
             } else if (v.isNumber()) {
                 out.add(v.doubleValue());
             } else {
-                throw new RejectedException(RejectReason.INVALID_PREDICTION, "outputs[0].data holds a " + JsonSampleReader.kind(v)
+                throw new RejectedException(RejectReason.INVALID_PREDICTION, "outputs[0].data holds a " + TensorJson.kind(v)
                         + "; expected numbers (class indices or logits)");
             }
         }
@@ -142,8 +144,8 @@ final class JsonPredictions {
 
     private static int label(JsonNode n, ModelSpec spec, String field) throws RejectedException {
         if (!n.isNumber()) {
-            throw new RejectedException(RejectReason.INVALID_LABEL, field + " is a " + JsonSampleReader.kind(n) + " ("
-                    + SampleContext.shorten(n.toString()) + "); expected an integer class index in [0, " + spec.numClasses() + ")");
+            throw new RejectedException(RejectReason.INVALID_LABEL, field + " is a " + TensorJson.kind(n) + " ("
+                    + RejectedException.shorten(n.toString()) + "); expected an integer class index in [0, " + spec.numClasses() + ")");
         }
         return SampleContext.classIndex(n.doubleValue(), spec, RejectReason.INVALID_LABEL, field);
     }

@@ -1,11 +1,15 @@
 package io.resalign.streams.record;
 
-import io.resalign.sample.Datatype;
 import io.resalign.sample.ModelCatalog;
 import io.resalign.sample.ModelSpec;
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 import io.resalign.sample.SampleRecord;
 import io.resalign.sample.ServedPrediction;
+import io.resalign.sample.TensorJson;
+
+import static io.resalign.sample.RejectedException.show;
+import static io.resalign.sample.RejectedException.shorten;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -20,12 +24,11 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * Carries one Kafka record's coordinates and the rules that both forms share: fall-backs for
- * model, version, id and time, the shape rule, the size limits, value checks and the split of a
- * batch into samples.
+ * model, version, id and time, the batch rule against the model's input shape, the size limits
+ * and the split of a batch into samples. The rules of the tensor itself (datatype, dimensions,
+ * values) are {@link TensorJson}'s.
  */
 final class SampleContext {
-    private static final int MAX_RANK = 16;
-
     final String topic;
     final int partition;
     final long offset;
@@ -152,21 +155,7 @@ final class SampleContext {
         }
     }
 
-    // ---- shape and size ----
-
-    /** Checks a declared shape's dimensions: 1 to 16 positive values. */
-    static void checkDims(long[] shape, String field) throws RejectedException {
-        if (shape.length == 0 || shape.length > MAX_RANK) {
-            throw new RejectedException(RejectReason.INVALID_SHAPE, field + " has " + shape.length
-                    + " dimensions; expected 1 to " + MAX_RANK + " positive integers");
-        }
-        for (long d : shape) {
-            if (d <= 0) {
-                throw new RejectedException(RejectReason.INVALID_SHAPE, field + " " + Arrays.toString(shape)
-                        + " has a non-positive dimension; expected positive integers (the batch size first)");
-            }
-        }
-    }
+    // ---- batch and size ----
 
     /**
      * Returns the batch size B for which the declared shape holds B samples of the model's
@@ -175,7 +164,7 @@ final class SampleContext {
      * left out; anything else (flattening, transposing) is a mismatch.
      */
     int batch(long[] shape, ModelSpec spec, String field) throws RejectedException {
-        checkDims(shape, field);
+        TensorJson.REQUEST_INPUT.checkDims(shape, field);
         long[] sample = spec.sampleShape();
         long b;
         if (Arrays.equals(squeeze(Arrays.copyOfRange(shape, 1, shape.length)), squeeze(sample))) {
@@ -187,7 +176,7 @@ final class SampleContext {
             expected[0] = shape[0];
             System.arraycopy(sample, 0, expected, 1, sample.length);
             String hint = "";
-            long n = product(shape);
+            long n = TensorJson.elementCount(shape);
             if (n > 0 && n % spec.sampleSize() == 0) {
                 hint = " (the element count fits, but values are never reshaped by resalign: reshape to "
                         + Arrays.toString(expected) + " before sending)";
@@ -207,37 +196,6 @@ final class SampleContext {
 
     private static long[] squeeze(long[] shape) {
         return Arrays.stream(shape).filter(d -> d != 1).toArray();
-    }
-
-    /** Returns the product of the dims, or -1 when it overflows. */
-    static long product(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            if (d != 0 && n > Long.MAX_VALUE / d) {
-                return -1;
-            }
-            n *= d;
-        }
-        return n;
-    }
-
-    // ---- values ----
-
-    /** Converts one value of the tensor to the engine's float32, checking it against the datatype. */
-    static float value(double v, Datatype dt, String field, long index) throws RejectedException {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            throw new RejectedException(RejectReason.NON_FINITE_VALUE, field + " value " + index + " is " + v
-                    + "; expected finite numbers only");
-        }
-        if (dt.integral() && v != Math.rint(v)) {
-            throw new RejectedException(RejectReason.NON_INTEGER_VALUE, field + " value " + index + " is " + show(v)
-                    + "; expected integers for datatype " + dt);
-        }
-        if (!dt.inRange(v)) {
-            throw new RejectedException(RejectReason.VALUE_OUT_OF_RANGE, field + " value " + index + " is " + show(v)
-                    + "; expected " + dt + " values " + dt.range());
-        }
-        return (float) v;
     }
 
     // ---- labels and predictions ----
@@ -280,15 +238,5 @@ final class SampleContext {
                     labels == null || labels[i] == null ? OptionalInt.empty() : OptionalInt.of(labels[i])));
         }
         return out;
-    }
-
-    /** Writes a number as users wrote it: integers without a fraction. */
-    static String show(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    /** Shortens user text quoted in a message, so that a huge field cannot make a huge header. */
-    static String shorten(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }

@@ -2,6 +2,7 @@ package io.resalign.streams.record;
 
 import io.resalign.sample.ModelCatalog;
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 import io.resalign.sample.SampleRecord;
 
 import java.time.Clock;
@@ -79,11 +80,11 @@ public final class SampleDecoder {
         try {
             return new Decoded.Samples(read(new SampleContext(topic, partition, offset, recordTimestamp, headers, catalog, limits, clock), value));
         } catch (RejectedException e) {
-            return e.toRejection();
+            return new Decoded.Rejection(e.reason(), e.getMessage());
         } catch (RuntimeException | StackOverflowError e) {
             // A decoder bug must cost one record (kept in the dead-letter topic), not the service.
             return new Decoded.Rejection(RejectReason.INTERNAL_ERROR, "the decoder failed on this record ("
-                    + e.getClass().getSimpleName() + ": " + SampleContext.shorten(String.valueOf(e.getMessage()))
+                    + e.getClass().getSimpleName() + ": " + RejectedException.shorten(String.valueOf(e.getMessage()))
                     + "); expected a record it can judge: please report it with this record");
         }
     }
@@ -108,7 +109,7 @@ public final class SampleDecoder {
                 return BinarySampleReader.read(value, ctx);
             default:
                 throw new RejectedException(RejectReason.UNSUPPORTED_CONTENT_TYPE, "header " + SampleHeaders.CONTENT_TYPE + " '"
-                        + SampleContext.shorten(contentType) + "' is not supported; expected " + SampleHeaders.JSON_CONTENT_TYPE
+                        + RejectedException.shorten(contentType) + "' is not supported; expected " + SampleHeaders.JSON_CONTENT_TYPE
                         + " (the default), " + SampleHeaders.CLOUDEVENT_CONTENT_TYPE + " or " + SampleHeaders.BINARY_CONTENT_TYPE);
         }
     }

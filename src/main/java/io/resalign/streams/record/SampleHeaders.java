@@ -1,6 +1,7 @@
 package io.resalign.streams.record;
 
 import io.resalign.sample.RejectReason;
+import io.resalign.sample.RejectedException;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

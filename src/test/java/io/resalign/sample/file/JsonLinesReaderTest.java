@@ -47,7 +47,30 @@ class JsonLinesReaderTest {
                 "{\"shape\": [2, 2], \"data\": [1, 2, 3, 4]}\n{\"shape\": [2, 2], \"data\": [1, 2, 3]}\n");
         InputFormatException e = assertThrows(InputFormatException.class, () -> JsonLinesReader.read(file));
         assertTrue(e.getMessage().contains("m.jsonl (line 2, "), e.getMessage());
-        assertTrue(e.getMessage().endsWith("sample 1 has 3 values, expected 4 (shape [2, 2])"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("sample 1.data has 3 values; expected 4 values for shape [2, 2],"
+                + " flat (row-major) or nested as the shape"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectALineWhenItNestsDeeperThan32Levels() throws Exception {
+        // Step 1: a line of 32 levels (the sample's own axes: no top-level array in JSON Lines) is read.
+        String deepest = "[".repeat(32) + "7" + "]".repeat(32);
+        assertEquals(32, JsonLinesReader.read(Fixtures.write(dir, "ok.jsonl", deepest + "\n")).sampleShape().length);
+
+        // Step 2: a line of 33 levels is refused, naming the line and the limit.
+        Path deep = Fixtures.write(dir, "deep.jsonl", deepest + "\n[" + deepest + "]\n");
+        InputFormatException e = assertThrows(InputFormatException.class, () -> JsonLinesReader.read(deep));
+        assertTrue(e.getMessage().contains("deep.jsonl (line 2): invalid JSON: arrays and objects are nested deeper than 32 levels"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldNameLineAndSampleWhenATensorObjectBreaksTheSharedRules() throws Exception {
+        Path file = Fixtures.write(dir, "t.jsonl", "{\"shape\": [2], \"data\": [1, 2]}\n"
+                + "  {\"shape\": [2], \"datatype\": \"BYTES\", \"data\": [\"aGk=\", \"aGk=\"]}\n");
+        InputFormatException e = assertThrows(InputFormatException.class, () -> JsonLinesReader.read(file));
+        assertTrue(e.getMessage().contains("t.jsonl (line 2, column 3): sample 1.datatype is BYTES; expected a numeric datatype"),
+                e.getMessage());
     }
 
     @Test

@@ -33,7 +33,7 @@ class JsonReaderTest {
     @Test
     void shouldReadTensorObjectsOfOneShape() throws Exception {
         Path file = Fixtures.write(dir, "v2.json", "[{\"name\": \"input-0\", \"shape\": [1, 2, 2], \"datatype\": \"FP32\","
-                + " \"data\": [1, 2, 3, 4]}, {\"data\": [[5, 6], [7, 8]], \"shape\": [1, 2, 2]}]");
+                + " \"data\": [1, 2, 3, 4]}, {\"data\": [[[5, 6], [7, 8]]], \"shape\": [1, 2, 2]}]");
         SampleBatch b = JsonReader.read(file);
         assertEquals(2, b.size());
         assertArrayEquals(new long[] {1, 2, 2}, b.sampleShape());
@@ -112,7 +112,8 @@ class JsonReaderTest {
         Path file = Fixtures.write(dir, "x.json", json.append("]").toString());
         InputFormatException e = assertThrows(InputFormatException.class, () -> JsonReader.read(file));
         assertTrue(e.getMessage().contains("x.json (line 5, "), e.getMessage());
-        assertTrue(e.getMessage().endsWith("sample 3 has 783 values, expected 784 (shape [1, 28, 28])"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("sample 3.data has 783 values; expected 784 values for shape [1, 28, 28],"
+                + " flat (row-major) or nested as the shape"), e.getMessage());
     }
 
     @Test
@@ -126,14 +127,81 @@ class JsonReaderTest {
     @Test
     void shouldRejectMalformedTensorObjects() throws Exception {
         assertMessage("[{\"shape\": [2], \"dta\": [1, 2]}]", "sample 0 has unknown key 'dta'");
-        assertMessage("[{\"shape\": [2]}]", "sample 0 lacks \"data\"");
-        assertMessage("[{\"data\": [1, 2]}]", "sample 0 lacks \"shape\"");
+        assertMessage("[{\"shape\": [2]}]", "sample 0.data is missing; expected the tensor's values");
+        assertMessage("[{\"data\": [1, 2]}]", "sample 0.shape is missing; expected the tensor's shape");
         assertMessage("[{\"shape\": [2, 0], \"data\": []}]",
-                "sample 0 \"shape\" must be an array of positive integers, found '0'");
+                "sample 0.shape [2, 0] has a non-positive dimension; expected positive integers");
         assertMessage("[{\"shape\": [2], \"datatype\": \"BYTES\", \"data\": [1, 2]}]",
-                "sample 0 has datatype the string \"BYTES\"; expected a numeric one of");
+                "sample 0.datatype is BYTES; expected a numeric datatype");
         assertMessage("[{\"shape\": [2], \"data\": [1, 2]}, [3, 4]]",
                 "sample 1 is a array but sample 0 is a tensor object");
+    }
+
+    @Test
+    void shouldCheckTensorObjectsAsTheServiceDoesWhenTheyNameADatatype() throws Exception {
+        // Step 1: BOOL takes true/false, BF16 and INT8 take what fits them, as in a sample record.
+        Path file = Fixtures.write(dir, "dt.json", "[{\"shape\": [3], \"datatype\": \"BOOL\", \"data\": [true, false, 1]},"
+                + " {\"shape\": [3], \"datatype\": \"BF16\", \"data\": [0.5, -2, 3e38]},"
+                + " {\"shape\": [3], \"datatype\": \"INT8\", \"data\": [-128, 0, 127]}]");
+        assertArrayEquals(Fixtures.floats(1, 0, 1, 0.5, -2, 3e38, -128, 0, 127), JsonReader.read(file).data());
+
+        // Step 2: values that do not fit their datatype are refused at read time, naming the sample's start.
+        assertMessage("[{\"shape\": [2], \"data\": [1, 2]},\n {\"shape\": [2], \"datatype\": \"UINT8\", \"data\": [1, 300]}]",
+                "(line 2, column 2): sample 1.data value 1 is 300; expected UINT8 values [0, 255]");
+        assertMessage("[{\"shape\": [2], \"datatype\": \"INT32\", \"data\": [1, 1.5]}]",
+                "sample 0.data value 1 is 1.5; expected integers for datatype INT32");
+        assertMessage("[{\"shape\": [2], \"datatype\": \"fp32\", \"data\": [1, 2]}]",
+                "sample 0.datatype 'fp32' is not supported; expected one of");
+        assertMessage("[{\"shape\": [2], \"datatype\": \"FP32\", \"data\": [1, true]}]",
+                "sample 0.data value 1 is a boolean (true); expected a number (datatype FP32)");
+        // The shape is 1 to 16 axes, as a record's: a scalar sample is written as a bare number.
+        assertMessage("[{\"shape\": [], \"data\": [1]}]", "sample 0.shape has 0 dimensions; expected 1 to 16 positive integers");
+    }
+
+    @Test
+    void shouldReadTensorObjectsAsFp32WhenTheyHaveNoDatatype() throws Exception {
+        assertArrayEquals(Fixtures.floats(1.5, -3e38), JsonReader.read(Fixtures.write(dir, "x.json",
+                "[{\"shape\": [2], \"data\": [1.5, -3e38]}]")).data());
+        assertMessage("[{\"shape\": [1], \"data\": [1e39]}]",
+                "sample 0.data value 0 is 1.0E39; expected FP32 values finite and within");
+    }
+
+    @Test
+    void shouldRejectNanInATensorObjectWhenReadingIt() throws Exception {
+        // A nested array keeps NaN for the engine to refuse (shouldReadNanAndInfinityTokens); a tensor
+        // object is checked as the service checks it, at once.
+        assertMessage("[{\"shape\": [2], \"data\": [1, NaN]}]",
+                "(line 1, column 2): sample 0.data value 1 is NaN; expected finite numbers only");
+        assertMessage("[{\"shape\": [2], \"data\": [-Infinity, 1]}]", "sample 0.data value 0 is -Infinity; expected finite");
+    }
+
+    @Test
+    void shouldRejectTensorObjectWhenItsDataIsNestedUnlikeItsShape() throws Exception {
+        // The protocol's data is flat or nested as the shape: [[5, 6], [7, 8]] is a [2, 2] tensor, not [1, 2, 2].
+        assertMessage("[{\"data\": [[5, 6], [7, 8]], \"shape\": [1, 2, 2]}]",
+                "sample 0.data is nested differently: axis 0 has 2 entries where the shape says 1; expected 4 values");
+        assertMessage("[{\"shape\": [2, 2], \"data\": [[1, 2], 3]}]",
+                "sample 0.data is ragged: a number at axis 1 where a list was expected");
+    }
+
+    @Test
+    void shouldRejectTensorObjectWhenAKeyIsRepeated() throws Exception {
+        assertMessage("[{\"shape\": [2], \"data\": [1, 2], \"data\": [3, 4]}]",
+                "(line 1, column 39): invalid JSON: Duplicate field 'data'");
+    }
+
+    @Test
+    void shouldRejectJsonWhenItNestsDeeperThan32Levels() throws Exception {
+        // Step 1: the top-level array and a sample of 31 axes: 32 levels, read.
+        SampleBatch deepest = JsonReader.read(Fixtures.write(dir, "ok.json", "[" + "[".repeat(31) + "7" + "]".repeat(31) + "]"));
+        assertEquals(31, deepest.sampleShape().length);
+
+        // Step 2: one level more is refused, naming the sample and the limit.
+        String axes31 = "[".repeat(31) + "7" + "]".repeat(31);
+        assertMessage("[" + axes31 + ", [" + axes31 + "]]",
+                "(sample 1): invalid JSON: arrays and objects are nested deeper than 32 levels");
+        assertMessage("[{\"shape\": [1], \"data\": " + "[".repeat(31) + "7" + "]".repeat(31) + "}]",
+                "(sample 0): invalid JSON: arrays and objects are nested deeper than 32 levels");
     }
 
     @Test

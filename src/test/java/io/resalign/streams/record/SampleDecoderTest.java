@@ -241,6 +241,18 @@ class SampleDecoderTest {
         assertRejected(decode(json(",\"label\":1,\"label\":2")), RejectReason.MALFORMED_JSON, "JSON");
     }
 
+    @Test
+    void shouldRejectThePayloadAsMalformedWhenItNestsDeeperThan32Levels() {
+        // Step 1: the root object and 31 levels of arrays in a field the decoder ignores: 32 levels, read.
+        String deepest = json(",\"parameters\":" + "[".repeat(31) + "]".repeat(31));
+        assertEquals(1, decode(deepest).samples().size());
+
+        // Step 2: one level more is refused before any field is looked at, and the message says the limit.
+        String tooDeep = json(",\"parameters\":" + "[".repeat(32) + "]".repeat(32));
+        Decoded.Rejection r = assertRejected(decode(tooDeep), RejectReason.MALFORMED_JSON, "JSON");
+        assertTrue(r.message().contains("nested deeper than 32 levels"), r.message());
+    }
+
     private static SampleRecord single(Decoded d) {
         assertFalse(d.rejected(), () -> "expected samples but got " + d);
         assertEquals(1, d.samples().size());
