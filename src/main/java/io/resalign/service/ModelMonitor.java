@@ -10,6 +10,7 @@ import io.resalign.drift.FeatureShift;
 import io.resalign.drift.FeatureSummary;
 import io.resalign.drift.FeatureVector;
 import io.resalign.drift.GroupDecision;
+import io.resalign.drift.HoppingCountWindows;
 import io.resalign.drift.ModelVersion;
 import io.resalign.drift.ReferenceBand;
 import io.resalign.drift.ReferenceProfile;
@@ -19,6 +20,7 @@ import io.resalign.drift.WindowAggregate;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.sample.SampleRecord;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -67,7 +69,7 @@ public final class ModelMonitor {
     private final FeatureSchema schema;
     private final DriftSettings settings;
     private final String engineDevice;
-    private final SampleWindows windows;
+    private final HoppingCountWindows<PaneContext> windows;
     private final DriftMonitor drift;
     private long samplesSeen;
     private long windowsTested;
@@ -88,17 +90,17 @@ public final class ModelMonitor {
      */
     public ModelMonitor(ModelVersion modelVersion, FeatureSchema schema, DriftSettings settings, String engineDevice) {
         this(modelVersion, schema, settings, engineDevice, new ReferenceState(schema, settings.referenceSize()),
-                new SampleWindows(schema, settings.windowSize(), settings.windowAdvance()), null);
+                new HoppingCountWindows<>(schema, settings.windowSize(), settings.windowAdvance(), PaneContext.PAYLOAD), null);
     }
 
     private ModelMonitor(ModelVersion modelVersion, FeatureSchema schema, DriftSettings settings, String engineDevice,
-            ReferenceState reference, SampleWindows windows, WindowAggregate lastWindow) {
+            ReferenceState reference, HoppingCountWindows<PaneContext> windows, WindowAggregate lastWindow) {
         this.modelVersion = modelVersion;
         this.schema = schema;
         this.settings = settings;
         this.engineDevice = engineDevice;
         this.windows = windows;
-        this.drift = new DriftMonitor(modelVersion, settings, reference, lastWindow, windows::clear);
+        this.drift = new DriftMonitor(modelVersion, settings, reference, lastWindow, windows);
     }
 
     /** Takes the metrics of one record's sample, with its served prediction and label; returns the report of the window it closes. */
@@ -131,7 +133,8 @@ public final class ModelMonitor {
         if (drift.offerReference(features, timestamp)) {
             return Optional.empty();
         }
-        Optional<SampleWindows.Closed> closed = windows.add(features, timestamp, ordinal, metrics.predicted(), servedClass, label);
+        Optional<HoppingCountWindows.Window<PaneContext>> closed = windows.add(features, timestamp,
+                pane -> pane.add(ordinal, metrics.predicted(), servedClass, label));
         if (closed.isEmpty()) {
             return Optional.empty();
         }
@@ -139,7 +142,7 @@ public final class ModelMonitor {
         windowsTested++;
         alarms += tested.decision();
         outputAlarms += tested.output().decision();
-        latest = report(closed.get(), tested);
+        latest = report(closed.get(), ordinal, tested);
         return Optional.of(latest);
     }
 
@@ -155,7 +158,7 @@ public final class ModelMonitor {
         return out;
     }
 
-    private AlignmentReport report(SampleWindows.Closed closed, DriftReport result) {
+    private AlignmentReport report(HoppingCountWindows.Window<PaneContext> closed, long lastSample, DriftReport result) {
         WindowAggregate w = closed.samples();
         List<AlignmentReport.FeatureStatistics> features = new ArrayList<>(schema.size());
         for (int f = 0; f < schema.size(); f++) {
@@ -175,10 +178,10 @@ public final class ModelMonitor {
         AlignmentReport.Drift decision = new AlignmentReport.Drift(AlignmentReport.finite(result.statistic()),
                 AlignmentReport.finite(result.threshold()), result.pValue(), result.decision(), result.falseAlarmRate(),
                 lower(result.combiner().name()), result.testedFeatures(), blocks, top);
-        AlignmentReport.Window window = new AlignmentReport.Window(w.firstTimestamp(), w.lastTimestamp(), closed.firstSample(),
-                closed.lastSample(), w.count(), windows.size(), windows.advance());
+        AlignmentReport.Window window = new AlignmentReport.Window(w.firstTimestamp(), w.lastTimestamp(), closed.payload().firstSample(),
+                lastSample, w.count(), windows.size(), windows.advance());
         return new AlignmentReport(AlignmentReport.SCHEMA_VERSION, modelVersion.model(), modelVersion.version(), window, features,
-                ref, decision, engineDevice, closed.counts().toContext(), outputDrift(result));
+                ref, decision, engineDevice, closed.payload().counts().toContext(), outputDrift(result));
     }
 
     private static AlignmentReport.OutputDrift outputDrift(DriftReport result) {
@@ -353,7 +356,7 @@ public final class ModelMonitor {
                 float[] tail = collecting.rows(chunks * chunkRows, collecting.count());
                 CompactEncoding.writeRows(out, tail, tail.length);
             }
-            windows.write(out);
+            writeWindows(out, windows);
             out.writeBoolean(drift.lastWindow().isPresent());
             out.writeBoolean(latest != null);
             if (latest != null) {
@@ -394,7 +397,7 @@ public final class ModelMonitor {
             requireSchema(mv, CompactEncoding.readSchema(in), schema);
             counters[3] = in.readLong();
             StoredReference reference = readReference(in, records, mv, schema);
-            SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance(), false);
+            HoppingCountWindows<PaneContext> windows = readWindows(in, schema, settings, ModelMonitor::readPane);
             WindowAggregate last = null;
             if (in.readBoolean()) {
                 String key = MonitorRecords.lastWindowKey(mv);
@@ -457,7 +460,7 @@ public final class ModelMonitor {
 
     /** Reads the latest report that ends both state forms and builds the monitor with the counters (seen, tested, alarms, output alarms). */
     private static ModelMonitor restored(DataInputStream in, ModelVersion mv, FeatureSchema schema, DriftSettings settings,
-            String engineDevice, long[] counters, ReferenceState reference, SampleWindows windows, WindowAggregate last)
+            String engineDevice, long[] counters, ReferenceState reference, HoppingCountWindows<PaneContext> windows, WindowAggregate last)
             throws IOException {
         AlignmentReport report = in.readBoolean()
                 ? AlignmentReport.fromJson(new String(CompactEncoding.readBlock(in), StandardCharsets.UTF_8))
@@ -512,9 +515,83 @@ public final class ModelMonitor {
             ReferenceState reference = ReferenceState.fromBytes(CompactEncoding.readBlock(in));
             requireSchema(mv, reference.profile().map(ReferenceProfile::schema)
                     .orElseGet(() -> reference.collectingSamples().orElseThrow().schema()), schema);
-            SampleWindows windows = SampleWindows.read(in, schema, settings.windowSize(), settings.windowAdvance(), true);
+            HoppingCountWindows<PaneContext> windows = readWindows(in, schema, settings, ModelMonitor::readLegacyPane);
             WindowAggregate last = in.readBoolean() ? WindowAggregate.fromBytes(CompactEncoding.readBlock(in)) : null;
             return restored(in, mv, schema, settings, engineDevice, counters, reference, windows, last);
         });
+    }
+
+    /** Writes the open panes: size, advance, the full panes and the current one (the head's window part). */
+    private static void writeWindows(DataOutputStream out, HoppingCountWindows<PaneContext> windows) throws IOException {
+        out.writeInt(windows.size());
+        out.writeInt(windows.advance());
+        List<HoppingCountWindows.Pane<PaneContext>> full = windows.fullPanes();
+        out.writeInt(full.size());
+        for (HoppingCountWindows.Pane<PaneContext> p : full) {
+            writePane(out, p);
+        }
+        writePane(out, windows.currentPane());
+    }
+
+    /** Writes a pane without its feature names: the head record names them once for all panes. */
+    private static void writePane(DataOutputStream out, HoppingCountWindows.Pane<PaneContext> p) throws IOException {
+        out.writeLong(p.payload().firstSample());
+        p.payload().counts().write(out);
+        WindowAggregate samples = p.samples();
+        out.writeLong(samples.firstTimestamp());
+        out.writeLong(samples.lastTimestamp());
+        CompactEncoding.writeRows(out, samples.rows(0, samples.count()), samples.count() * samples.schema().size());
+    }
+
+    /** Reads one pane of either state form. */
+    private interface PaneReader {
+        HoppingCountWindows.Pane<PaneContext> read(DataInputStream in, FeatureSchema schema) throws IOException;
+    }
+
+    /**
+     * Reads windows written by {@link #writeWindows} (or by the single-value state, with its own pane
+     * reader); when the stored size or advance differ from the configured ones, the open panes cannot
+     * form the configured windows and are dropped.
+     */
+    private static HoppingCountWindows<PaneContext> readWindows(DataInputStream in, FeatureSchema schema, DriftSettings settings,
+            PaneReader paneReader) throws IOException {
+        int storedSize = in.readInt();
+        int storedAdvance = in.readInt();
+        int count = in.readInt();
+        if (count < 0 || count > storedSize) {
+            throw new IOException(count + " closed panes in windows of " + storedSize);
+        }
+        List<HoppingCountWindows.Pane<PaneContext>> full = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            full.add(paneReader.read(in, schema));
+        }
+        HoppingCountWindows.Pane<PaneContext> current = paneReader.read(in, schema);
+        HoppingCountWindows<PaneContext> windows = HoppingCountWindows.restore(schema, settings.windowSize(), settings.windowAdvance(),
+                PaneContext.PAYLOAD, full, current);
+        if (storedSize != settings.windowSize() || storedAdvance != settings.windowAdvance()) {
+            windows.clear();
+        }
+        return windows;
+    }
+
+    private static HoppingCountWindows.Pane<PaneContext> readPane(DataInputStream in, FeatureSchema schema) throws IOException {
+        long first = in.readLong();
+        OutputCounts counts = OutputCounts.read(in);
+        long firstTimestamp = in.readLong();
+        long lastTimestamp = in.readLong();
+        WindowAggregate samples = WindowAggregate.ofRows(schema, CompactEncoding.readRows(in, schema.size()), firstTimestamp,
+                lastTimestamp);
+        return new HoppingCountWindows.Pane<>(samples, new PaneContext(first, counts));
+    }
+
+    /** Reads a pane of the single-value state, which carried its own feature names. */
+    private static HoppingCountWindows.Pane<PaneContext> readLegacyPane(DataInputStream in, FeatureSchema schema) throws IOException {
+        long first = in.readLong();
+        OutputCounts counts = OutputCounts.read(in);
+        WindowAggregate samples = WindowAggregate.fromBytes(CompactEncoding.readBlock(in));
+        if (!samples.schema().equals(schema)) {
+            throw new IOException("pane has features " + samples.schema().names() + ", expected " + schema.names());
+        }
+        return new HoppingCountWindows.Pane<>(samples, new PaneContext(first, counts));
     }
 }
