@@ -5,10 +5,7 @@ import io.resalign.drift.DriftReport;
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.DriftDetector;
 import io.resalign.drift.FeatureSchema;
-import io.resalign.drift.FeatureShift;
-import io.resalign.drift.FeatureSummary;
 import io.resalign.drift.FeatureVector;
-import io.resalign.drift.GroupDecision;
 import io.resalign.drift.HoppingCountWindows;
 import io.resalign.drift.ModelVersion;
 import io.resalign.drift.ReferenceBand;
@@ -20,7 +17,6 @@ import io.resalign.sample.SampleRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -121,7 +117,7 @@ public final class ModelMonitor {
         }
         DriftReport tested = drift.test(closed.get().samples());
         counters.countWindow(tested);
-        latest = report(closed.get(), ordinal, tested);
+        latest = AlignmentReports.of(this, closed.get(), ordinal, tested);
         return Optional.of(latest);
     }
 
@@ -135,53 +131,6 @@ public final class ModelMonitor {
             accept(records.get(i), metrics.get(i)).ifPresent(out::add);
         }
         return out;
-    }
-
-    private AlignmentReport report(HoppingCountWindows.Window<PaneContext> closed, long lastSample, DriftReport result) {
-        WindowAggregate w = closed.samples();
-        List<AlignmentReport.FeatureStatistics> features = new ArrayList<>(schema.size());
-        for (int f = 0; f < schema.size(); f++) {
-            FeatureSummary s = w.summary(f);
-            features.add(new AlignmentReport.FeatureStatistics(s.feature(), schema.block(f), s.count(), s.nanCount(),
-                    AlignmentReport.finite(s.mean()), AlignmentReport.finite(s.p50()), AlignmentReport.finite(s.p90()),
-                    AlignmentReport.finite(s.p99())));
-        }
-        ReferenceProfile profile = drift.reference().profile().orElseThrow();
-        AlignmentReport.Reference ref = new AlignmentReport.Reference(lower(profile.source().name()), profile.createdAt(),
-                profile.sampleCount(), profile.ageSeconds(w.lastTimestamp()));
-        List<AlignmentReport.BlockScore> blocks = result.blocks().stream().limit(AlignmentReport.Drift.TOP)
-                .map(b -> new AlignmentReport.BlockScore(b.block(), AlignmentReport.finite(b.score()), b.topFeature()))
-                .toList();
-        List<AlignmentReport.FeatureScore> top = result.features().stream().limit(AlignmentReport.Drift.TOP)
-                .map(ModelMonitor::score).toList();
-        AlignmentReport.Drift decision = new AlignmentReport.Drift(AlignmentReport.finite(result.statistic()),
-                AlignmentReport.finite(result.threshold()), result.pValue(), result.decision(), result.falseAlarmRate(),
-                lower(result.combiner().name()), result.testedFeatures(), blocks, top);
-        AlignmentReport.Window window = new AlignmentReport.Window(w.firstTimestamp(), w.lastTimestamp(), closed.payload().firstSample(),
-                lastSample, w.count(), windows.size(), windows.advance());
-        return new AlignmentReport(AlignmentReport.SCHEMA_VERSION, modelVersion.model(), modelVersion.version(), window, features,
-                ref, decision, engineDevice, closed.payload().counts().toContext(), outputDrift(result));
-    }
-
-    private static AlignmentReport.OutputDrift outputDrift(DriftReport result) {
-        GroupDecision output = result.output();
-        List<AlignmentReport.OutputFeatureScore> features = output.features().stream()
-                .map(s -> new AlignmentReport.OutputFeatureScore(s.feature(), AlignmentReport.finite(s.z()),
-                        AlignmentReport.finite(s.windowMean()), AlignmentReport.finite(s.referenceMean()),
-                        AlignmentReport.finite(s.shiftInReferenceSd())))
-                .toList();
-        return new AlignmentReport.OutputDrift(AlignmentReport.finite(output.statistic()), AlignmentReport.finite(output.threshold()),
-                AlignmentReport.finite(output.pValue()), output.decision(), result.falseAlarmRate(), output.testedFeatures(), features);
-    }
-
-    private static AlignmentReport.FeatureScore score(FeatureShift s) {
-        return new AlignmentReport.FeatureScore(s.feature(), s.block(), AlignmentReport.finite(s.z()),
-                AlignmentReport.finite(s.windowMean()), AlignmentReport.finite(s.referenceMean()),
-                AlignmentReport.finite(s.shiftInReferenceSd()));
-    }
-
-    private static String lower(String name) {
-        return name.toLowerCase(Locale.ROOT);
     }
 
     /** Makes the last closed window the reference, created at {@code nowMillis}; false when no window has closed since the last change. */
@@ -302,6 +251,11 @@ public final class ModelMonitor {
     /** Returns the open windows. */
     HoppingCountWindows<PaneContext> windows() {
         return windows;
+    }
+
+    /** Returns the device label reports name. */
+    String engineDevice() {
+        return engineDevice;
     }
 
     /** Returns the counters. */
