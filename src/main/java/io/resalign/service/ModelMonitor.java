@@ -3,21 +3,17 @@ package io.resalign.service;
 import io.resalign.drift.DriftMonitor;
 import io.resalign.drift.DriftReport;
 import io.resalign.drift.DriftSettings;
-import io.resalign.drift.DriftDetector;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.FeatureVector;
 import io.resalign.drift.HoppingCountWindows;
 import io.resalign.drift.ModelVersion;
-import io.resalign.drift.ReferenceBand;
 import io.resalign.drift.ReferenceProfile;
 import io.resalign.drift.ReferenceState;
 import io.resalign.drift.WindowAggregate;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.sample.SampleRecord;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -173,41 +169,9 @@ public final class ModelMonitor {
         return counters.samplesSeen();
     }
 
-    /** Returns the values to export at wall-clock time {@code nowMillis}. */
+    /** Returns the values to export at wall-clock time {@code nowMillis} ({@link MonitorGauges#of}). */
     public MonitorGauges gauges(long nowMillis) {
-        Map<String, Double> means = new LinkedHashMap<>();
-        for (String feature : schema.names()) {
-            means.put(feature, Double.NaN);
-        }
-        double statistic = Double.NaN;
-        double threshold = Double.NaN;
-        int decision = 0;
-        double outputStatistic = Double.NaN;
-        double outputThreshold = Double.NaN;
-        int outputDecision = 0;
-        if (latest != null && latest.outputDrift() != null) {
-            AlignmentReport.OutputDrift output = latest.outputDrift();
-            outputStatistic = output.statistic() == null ? Double.NaN : output.statistic();
-            outputThreshold = output.threshold() == null ? Double.NaN : output.threshold();
-            outputDecision = output.alarm();
-        }
-        if (latest != null) {
-            for (AlignmentReport.FeatureStatistics s : latest.features()) {
-                means.put(s.feature(), s.mean() == null ? Double.NaN : s.mean());
-            }
-            statistic = latest.drift().statistic() == null ? Double.NaN : latest.drift().statistic();
-            threshold = latest.drift().threshold() == null ? Double.NaN : latest.drift().threshold();
-            decision = latest.drift().alarm();
-        }
-        double age = drift.reference().profile().map(p -> p.ageSeconds(nowMillis)).orElse(Double.NaN);
-        Map<String, ReferenceBand> bands = new LinkedHashMap<>();
-        Optional<DriftDetector> test = drift.currentTest();
-        for (int f = 0; f < schema.size(); f++) {
-            bands.put(schema.name(f), test.isPresent() ? test.get().band(f, settings.windowSize()) : ReferenceBand.UNKNOWN);
-        }
-        return new MonitorGauges(modelVersion.model(), modelVersion.version(), means, bands, statistic, threshold, decision, age,
-                drift.reference().isCollecting(), drift.reference().collectedCount(), counters.samplesSeen(),
-                counters.windowsTested(), counters.alarms(), outputStatistic, outputThreshold, outputDecision, counters.outputAlarms());
+        return MonitorGauges.of(this, nowMillis);
     }
 
     /**
@@ -241,6 +205,11 @@ public final class ModelMonitor {
     /** Returns whether this monitor was read from the single-value state of earlier versions (written anew by the next save). */
     public boolean migrated() {
         return stored.migrated();
+    }
+
+    /** Returns the settings the monitor windows and tests with. */
+    DriftSettings settings() {
+        return settings;
     }
 
     /** Returns the reference/window/test lifecycle (for the state codec and the gauges). */
