@@ -29,10 +29,11 @@ import java.util.OptionalInt;
  * <p>The reference/window/test lifecycle (reference offer, test of each closed window, pin, reset)
  * is the drift package's {@link DriftMonitor}; the windows are the drift package's
  * {@link HoppingCountWindows}, whose panes carry here a {@link PaneContext} (first sample ordinal,
- * output counts). This class keeps them and the counters and turns each closed window into a report.
+ * output counts). This class is the accept path (sample, features, windows, drift test, report);
+ * the report is built by {@link AlignmentReports}, the gauge values by {@link MonitorGauges#of}.
  *
- * <p>The state lives in a Kafka state store as bounded records ({@link #save}, {@link #load}):
- * layout in {@link MonitorRecords}, encoding in {@link MonitorStateCodec}; a restored monitor
+ * <p>The state lives in a Kafka state store as bounded records ({@link #save}, {@link #load}, which
+ * hand over to {@link MonitorStateCodec}; layout in {@link MonitorRecords}); a restored monitor
  * continues exactly as the original. Not thread-safe: one per stream task.
  */
 public final class ModelMonitor {
