@@ -36,18 +36,22 @@ final class MonitorCounters {
         outputAlarms += tested.output().decision();
     }
 
+    /** Returns the samples taken, reference included. */
     long samplesSeen() {
         return samplesSeen;
     }
 
+    /** Returns the windows tested. */
     long windowsTested() {
         return windowsTested;
     }
 
+    /** Returns the windows flagged for alignment drift. */
     long alarms() {
         return alarms;
     }
 
+    /** Returns the windows flagged for output drift. */
     long outputAlarms() {
         return outputAlarms;
     }

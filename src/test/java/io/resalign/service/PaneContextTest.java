@@ -47,7 +47,7 @@ class PaneContextTest {
     }
 
     @Test
-    void shouldTakeTheFirstOrdinalOfAPaneOnlyFromItsFirstSample() {
+    void shouldKeepAPanesFirstOrdinalWhenLaterSamplesJoinIt() {
         HoppingCountWindows<PaneContext> windows = windows(4, 2);
         assertEquals(-1, windows.currentPane().payload().firstSample(), "an empty pane names no sample");
 
