@@ -9,8 +9,8 @@ import java.util.Optional;
  *
  * <p>It is the one place this lifecycle lives. In process (tests, benchmarks, the CLI) it keeps its
  * own {@link HoppingCountWindows} and {@link #accept} does everything; the streaming service's
- * {@code ModelMonitor} keeps its own serialisable windows, hands each closed window to
- * {@link #test}, and adds reports, gauges and the state-store encoding around it.
+ * {@code ModelMonitor} keeps the same windows itself, with its own pane payload (sample ordinals and
+ * output counts) that its state store encodes, and hands each closed window to {@link #test}.
  *
  * <p>The drift test is built lazily from the reference and the settings (the same thresholds every
  * time, so it need not be stored). As soon as a reference exists, the calibration for the
@@ -21,49 +21,52 @@ public final class DriftMonitor {
     private final ModelVersion modelVersion;
     private final DriftSettings settings;
     private final ReferenceState reference;
-    private final HoppingCountWindows windows;
-    private final Runnable clearWindows;
+    /** The in-process windows; null when the caller keeps its own. */
+    private final HoppingCountWindows<Void> ownWindows;
+    /** The windows a pin or reset restarts: the own ones or the caller's. */
+    private final HoppingCountWindows<?> windows;
     private DriftDetector test;
     private WindowAggregate lastWindow;
 
     /** Creates an in-process monitor, with its own windows, that starts by collecting its reference. */
     public DriftMonitor(ModelVersion modelVersion, FeatureSchema schema, DriftSettings settings) {
         this(modelVersion, settings, new ReferenceState(schema, settings.referenceSize()),
-                new HoppingCountWindows(schema, settings.windowSize(), settings.windowAdvance()), null, null);
+                null, HoppingCountWindows.withoutPayload(schema, settings.windowSize(), settings.windowAdvance()), null);
     }
 
     /**
-     * Creates the lifecycle of a monitor whose windows the caller keeps, from a restored state.
+     * Creates the lifecycle of a monitor whose windows the caller keeps and adds samples to, from a
+     * restored state.
      *
      * @param reference the reference, collecting or complete
      * @param lastWindow the last closed window since the reference last changed, or null
-     * @param clearWindows drops the caller's open windows (after a pin or reset)
+     * @param windows the caller's open windows, cleared here after a pin or reset
      */
     public DriftMonitor(ModelVersion modelVersion, DriftSettings settings, ReferenceState reference, WindowAggregate lastWindow,
-            Runnable clearWindows) {
-        this(modelVersion, settings, reference, null, lastWindow, clearWindows);
+            HoppingCountWindows<?> windows) {
+        this(modelVersion, settings, reference, lastWindow, null, windows);
     }
 
-    private DriftMonitor(ModelVersion modelVersion, DriftSettings settings, ReferenceState reference, HoppingCountWindows windows,
-            WindowAggregate lastWindow, Runnable clearWindows) {
+    private DriftMonitor(ModelVersion modelVersion, DriftSettings settings, ReferenceState reference, WindowAggregate lastWindow,
+            HoppingCountWindows<Void> ownWindows, HoppingCountWindows<?> callersWindows) {
         this.modelVersion = modelVersion;
         this.settings = settings;
         this.reference = reference;
-        this.windows = windows;
-        this.clearWindows = clearWindows != null ? clearWindows : windows::clear;
+        this.ownWindows = ownWindows;
+        this.windows = ownWindows != null ? ownWindows : callersWindows;
         this.lastWindow = lastWindow;
         calibrateAhead();
     }
 
     /** Takes one sample; returns the report of the window it closes, if it closes one (in-process monitors only). */
     public Optional<DriftReport> accept(FeatureVector sample, long timestamp) {
-        if (windows == null) {
+        if (ownWindows == null) {
             throw new IllegalStateException("the monitor of " + modelVersion + " keeps its windows outside; use offerReference and test");
         }
         if (offerReference(sample, timestamp)) {
             return Optional.empty();
         }
-        return windows.add(sample, timestamp).map(this::test);
+        return ownWindows.add(sample, timestamp).map(w -> test(w.samples()));
     }
 
     /** Offers a sample to the reference; true when the reference took it (it was collecting), false when it is a window sample. */
@@ -103,7 +106,7 @@ public final class DriftMonitor {
     private void restartWindows() {
         test = null;
         lastWindow = null;
-        clearWindows.run();
+        windows.clear();
     }
 
     private void calibrateAhead() {

@@ -1,7 +1,13 @@
 package io.resalign.service;
 
+import io.resalign.drift.DriftDetector;
+import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.ReferenceBand;
+import io.resalign.drift.ReferenceState;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Holds the values the metrics layer exports for one model version at one moment: the latest
@@ -9,6 +15,10 @@ import java.util.Map;
  * statistic, threshold and decision, the output drift statistic, threshold and decision, and the
  * reference's state. Values not known yet (no window tested,
  * reference still collecting, threshold still calibrating) are NaN.
+ *
+ * <p>Plain data in the service package, made by {@link #of} from a monitor: the metrics layer
+ * ({@code io.resalign.metrics.ResalignMetrics}) and the REST view read it, so the service never
+ * imports them.
  *
  * @param model model name
  * @param version model version
@@ -49,7 +59,56 @@ public record MonitorGauges(
 
     /** Copies the means and bands. */
     public MonitorGauges {
-        windowMeans = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(windowMeans));
-        reference = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(reference));
+        windowMeans = Collections.unmodifiableMap(new LinkedHashMap<>(windowMeans));
+        reference = Collections.unmodifiableMap(new LinkedHashMap<>(reference));
+    }
+
+    /**
+     * Returns the values of {@code monitor} to export at wall-clock time {@code nowMillis}: those of
+     * its latest report, its reference's age and bands, and its counters.
+     */
+    static MonitorGauges of(ModelMonitor monitor, long nowMillis) {
+        FeatureSchema schema = monitor.schema();
+        AlignmentReport latest = monitor.latestReport().orElse(null);
+        Map<String, Double> means = new LinkedHashMap<>();
+        for (String feature : schema.names()) {
+            means.put(feature, Double.NaN);
+        }
+        double statistic = Double.NaN;
+        double threshold = Double.NaN;
+        int decision = 0;
+        double outputStatistic = Double.NaN;
+        double outputThreshold = Double.NaN;
+        int outputDecision = 0;
+        if (latest != null && latest.outputDrift() != null) {
+            AlignmentReport.OutputDrift output = latest.outputDrift();
+            outputStatistic = orNaN(output.statistic());
+            outputThreshold = orNaN(output.threshold());
+            outputDecision = output.alarm();
+        }
+        if (latest != null) {
+            for (AlignmentReport.FeatureStatistics s : latest.features()) {
+                means.put(s.feature(), orNaN(s.mean()));
+            }
+            statistic = orNaN(latest.drift().statistic());
+            threshold = orNaN(latest.drift().threshold());
+            decision = latest.drift().alarm();
+        }
+        ReferenceState reference = monitor.drift().reference();
+        double age = reference.profile().map(p -> p.ageSeconds(nowMillis)).orElse(Double.NaN);
+        Map<String, ReferenceBand> bands = new LinkedHashMap<>();
+        Optional<DriftDetector> test = monitor.drift().currentTest();
+        for (int f = 0; f < schema.size(); f++) {
+            bands.put(schema.name(f), test.isPresent() ? test.get().band(f, monitor.settings().windowSize()) : ReferenceBand.UNKNOWN);
+        }
+        MonitorCounters counters = monitor.counters();
+        return new MonitorGauges(monitor.modelVersion().model(), monitor.modelVersion().version(), means, bands, statistic, threshold,
+                decision, age, reference.isCollecting(), reference.collectedCount(), counters.samplesSeen(), counters.windowsTested(),
+                counters.alarms(), outputStatistic, outputThreshold, outputDecision, counters.outputAlarms());
+    }
+
+    /** Returns a report's value as a gauge's: null (NaN or not known in the report's JSON) is NaN. */
+    private static double orNaN(Double value) {
+        return value == null ? Double.NaN : value;
     }
 }

@@ -21,13 +21,9 @@ import io.resalign.sample.SampleRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -48,10 +44,10 @@ import org.jboss.logging.Logger;
  *
  * <p>Monitors live in the task's key-value store (with a changelog) as bounded records
  * ({@link io.resalign.service.MonitorRecords}: a head per model version, the reference in chunks, the
- * last window); they are cached in memory, saved after every batch and command (the head, and the
- * parts that changed), and read back with {@link ModelMonitor#load} on first use, so a restarted or
- * migrated task resumes with the same reference. A wall-clock punctuator sends the batches that waited long enough and applies
- * the operators' commands ({@link MonitorBoard}).
+ * last window); {@link TaskMonitors} caches them, saves them after every batch and command (the
+ * head, and the parts that changed), and reads them back with {@link ModelMonitor#load} on first use,
+ * so a restarted or migrated task resumes with the same reference. A wall-clock punctuator sends the
+ * batches that waited long enough and applies the operators' commands ({@link MonitorBoard}).
  *
  * <p>A batch that fails in the engine or the monitor costs only its records: they go to the
  * dead-letter topic with reason {@code internal_error}, the failure is counted, and the stream
@@ -59,8 +55,8 @@ import org.jboss.logging.Logger;
  *
  * <p>Samples waiting for their batch are not lost when the task closes or dies: every record with
  * pending samples is kept in a second store ({@link TopologyProducer#PENDING_STORE}, a
- * {@link PendingRecord} per record, with a changelog) until all of its samples are analysed or
- * dead-lettered. A task that starts (after a restart or a migration) reads that store in
+ * {@link PendingRecord} per record, with a changelog; {@link PendingSamples} keeps it) until all of
+ * its samples are analysed or dead-lettered. A task that starts (after a restart or a migration) reads that store in
  * {@code init} and re-enqueues its records, in the order they came, before it takes any new
  * record (docs/kafka.md, "Delivery guarantees").
  */
@@ -82,25 +78,15 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         }
     }
 
-    /** Where a sample came from: its record (to dead-letter it, to keep it pending) and its index there. */
-    private record Slot(PendingRecord record, int index) {}
-
     private final ModelRegistry registry;
     private final SampleDecoder decoder;
     private final ResalignMetrics metrics;
     private final MonitorBoard board;
     private final Settings settings;
     private final Map<ModelVersion, MicroBatcher> batchers = new HashMap<>();
-    private final Map<ModelVersion, ModelMonitor> monitors = new HashMap<>();
-    private final Map<SampleRecord, Slot> slots = new IdentityHashMap<>();
-    /** The pending records that are kept in the pending store, by identity. */
-    private final Set<PendingRecord> stored = Collections.newSetFromMap(new IdentityHashMap<>());
     private ProcessorContext<Object, byte[]> context;
-    private KeyValueStore<String, byte[]> store;
-    private StateRecords records;
-    private KeyValueStore<byte[], byte[]> pendingStore;
-    /** Records read from the pending store in {@code init}, re-enqueued on the first record or punctuation. */
-    private List<byte[]> toResume;
+    private TaskMonitors monitors;
+    private PendingSamples pending;
     private MonitorBoard.Inbox inbox;
 
     AlignmentProcessor(ModelRegistry registry, SampleDecoder decoder, ResalignMetrics metrics, MonitorBoard board, Settings settings) {
@@ -114,15 +100,10 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     @Override
     public void init(ProcessorContext<Object, byte[]> context) {
         this.context = context;
-        this.store = context.getStateStore(TopologyProducer.MONITOR_STORE);
-        this.records = records(store);
-        this.pendingStore = context.getStateStore(TopologyProducer.PENDING_STORE);
+        this.monitors = new TaskMonitors(records(context.getStateStore(TopologyProducer.MONITOR_STORE)), registry, settings.drift());
         // Read now (the store is restored before init), enqueue later: analysing a full batch
         // forwards reports and dead letters, which init may not do.
-        this.toResume = new ArrayList<>();
-        try (KeyValueIterator<byte[], byte[]> all = pendingStore.all()) {
-            all.forEachRemaining(kv -> toResume.add(kv.value));
-        }
+        this.pending = new PendingSamples(context.getStateStore(TopologyProducer.PENDING_STORE));
         this.inbox = board.open();
         context.schedule(settings.punctuation(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
@@ -136,7 +117,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         long offset = meta == null ? -1 : meta.offset();
         // Without metadata (never for a record from the source node) there is no key to keep it under.
         boolean keepable = partition >= 0 && offset >= 0;
-        if (keepable && stored.stream().anyMatch(p -> p.partition() == partition && p.offset() == offset)) {
+        if (keepable && pending.isKept(partition, offset)) {
             // At-least-once after a crash: the record came again, but its samples are pending already
             // (the store's changelog ran ahead of the committed offset). Taking it twice would count it twice.
             LOG.debugf("Record %s-%d@%d is pending already; not taken again", topic, partition, offset);
@@ -164,17 +145,15 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
                 metrics.skipped(mv);
                 continue;
             }
-            origin.markPending(i);
-            slots.put(sample, new Slot(origin, i));
+            pending.waits(origin, i, sample);
             metrics.pending(mv, 1);
             batch.ifPresent(b -> analyse(mv, b));
         }
         // Kept only when samples of it still wait: a record that completed a batch, or whose samples
         // were all skipped, never reaches the store. Writing after the analysis is safe, because offsets
         // are committed (and, under exactly_once_v2, the transaction ends) only between two calls of process.
-        if (keepable && !origin.isDone()) {
-            pendingStore.put(origin.storeKey(), origin.toBytes());
-            stored.add(origin);
+        if (keepable) {
+            pending.keepIfWaiting(origin);
         }
     }
 
@@ -190,11 +169,10 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
      * the dead-letter topic.
      */
     private void resumePending() {
-        if (toResume == null) {
+        List<byte[]> values = pending.takeLeftInStore();
+        if (values == null) {
             return;
         }
-        List<byte[]> values = toResume;
-        toResume = null;
         long now = context.currentSystemTimeMs();
         int resumed = 0;
         for (byte[] value : values) {
@@ -210,20 +188,20 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             if (decoded instanceof Decoded.Rejection rejection) {
                 metrics.rejected(rejection.reason());
                 deadLetter(p, rejection);
-                pendingStore.delete(p.storeKey());
+                pending.delete(p);
                 continue;
             }
             List<SampleRecord> samples = decoded.samples();
             ModelVersion mv = new ModelVersion(samples.get(0).model(), samples.get(0).version());
             if (p.isDone()) {
-                pendingStore.delete(p.storeKey());
+                pending.delete(p);
                 continue;
             }
             MicroBatcher batcher = batcher(mv);
-            stored.add(p);
+            pending.keptAlready(p);
             for (int i = 0; i < samples.size(); i++) {
                 if (p.isPending(i)) {
-                    slots.put(samples.get(i), new Slot(p, i));
+                    pending.waits(p, i, samples.get(i));
                     metrics.pending(mv, 1);
                     resumed++;
                     batcher.readmit(samples.get(i), now).ifPresent(b -> analyse(mv, b));
@@ -241,18 +219,18 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         for (var entry : List.copyOf(batchers.entrySet())) {
             entry.getValue().poll(now).ifPresent(b -> analyse(entry.getKey(), b));
         }
-        for (ModelMonitor monitor : monitors.values()) {
+        for (ModelMonitor monitor : monitors.all()) {
             publish(monitor, now);
         }
     }
 
     private boolean command(ModelVersion mv, MonitorBoard.Command command, long now) {
-        if (!monitors.containsKey(mv) && store.get(key(mv)) == null) {
+        if (!monitors.holds(mv)) {
             return false;
         }
-        ModelMonitor monitor = monitor(mv);
+        ModelMonitor monitor = monitors.get(mv);
         boolean applied = MonitorBoard.apply(monitor, command, now);
-        monitor.save(records);
+        monitors.save(monitor);
         publish(monitor, now);
         LOG.infof("%s on %s: %s", command, key(mv), applied ? "applied" : "nothing to do");
         return applied;
@@ -260,27 +238,19 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
 
     private void analyse(ModelVersion mv, List<SampleRecord> batch) {
         metrics.pending(mv, -batch.size());
-        // the records of the batch in input order, each once (a record may carry several samples)
-        List<PendingRecord> sources = new ArrayList<>();
-        Set<PendingRecord> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (SampleRecord r : batch) {
-            Slot s = slots.remove(r);
-            s.record().markDone(s.index());
-            if (seen.add(s.record())) {
-                sources.add(s.record());
-            }
-        }
-        keepPending(sources); // analysed or dead-lettered below: in both cases no longer pending
+        // the records of the batch in input order, each once (a record may carry several samples);
+        // analysed or dead-lettered below: in both cases no longer pending
+        List<PendingRecord> sources = pending.take(batch);
         long start = System.nanoTime();
         List<AlignmentReport> reports;
         ModelMonitor monitor;
         try {
             List<SampleMetrics> results = registry.analyse(mv, batch);
-            monitor = monitor(mv);
+            monitor = monitors.get(mv);
             reports = monitor.acceptAll(batch, results);
-            monitor.save(records);
+            monitors.save(monitor);
         } catch (RuntimeException e) {
-            monitors.remove(mv); // possibly half-updated: the next use reads the stored state back
+            monitors.forget(mv); // possibly half-updated: the next use reads the stored state back
             metrics.batchFailed(mv, batch.size());
             LOG.warnf(e, "Analysis of a batch of %d samples of %s failed; its %d records go to %s", batch.size(), key(mv),
                     sources.size(), Topics.INFERENCE_SAMPLES_DLQ);
@@ -299,43 +269,10 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         publish(monitor, context.currentSystemTimeMs());
     }
 
-    /** Writes the pending state of kept records back to the pending store, deleting those with nothing left pending. */
-    private void keepPending(List<PendingRecord> records) {
-        for (PendingRecord p : records) {
-            if (!stored.contains(p)) {
-                continue;
-            }
-            if (p.isDone()) {
-                pendingStore.delete(p.storeKey());
-                stored.remove(p);
-            } else {
-                pendingStore.put(p.storeKey(), p.toBytes());
-            }
-        }
-    }
-
     private void publish(ModelMonitor monitor, long now) {
         MonitorGauges values = monitor.gauges(now);
         metrics.publish(values);
         board.publish(values);
-    }
-
-    private ModelMonitor monitor(ModelVersion mv) {
-        return monitors.computeIfAbsent(mv, k -> {
-            try {
-                Optional<ModelMonitor> stored = ModelMonitor.load(records, k, registry.schema(k), settings.drift(), registry.deviceLabel());
-                if (stored.isPresent()) {
-                    if (stored.get().migrated()) {
-                        LOG.infof("Monitor state of %s is in the single-value form of earlier versions; read once, it is written"
-                                + " as bounded records from the next batch on", key(k));
-                    }
-                    return stored.get();
-                }
-            } catch (IllegalArgumentException e) {
-                LOG.warnf("Stored monitor state of %s is unusable (%s); starting a new reference", key(k), e.getMessage());
-            }
-            return new ModelMonitor(k, registry.schema(k), settings.drift(), registry.deviceLabel());
-        });
     }
 
     /** Returns the monitor store as the records a monitor saves to and loads from. */
