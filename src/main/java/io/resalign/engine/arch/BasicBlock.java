@@ -76,22 +76,16 @@ final class BasicBlock extends ConvBlock {
         }
 
         @Override
-        NDArray applyChunk(NDArray v, NDList m) {
-            long b = v.getShape().get(0);
-            long r = v.getShape().get(1);
-            NDArray z = conv1.forward(v.reshape(new Shape(b * r).addAll(inShape()))).mul(bn1.scale());
-            z = masked(z, m.get(0));
-            return conv2.forward(z).mul(bn2.scale()).reshape(b, r, outSize());
+        NDArray applyToImages(NDArray v, NDList m) {
+            NDArray z = masked(conv1.forward(v).mul(bn1.scale()), m.get(0));
+            return conv2.forward(z).mul(bn2.scale());
         }
 
         @Override
-        NDArray applyTransposeChunk(NDArray u, NDList m) {
-            long b = u.getShape().get(0);
-            long r = u.getShape().get(1);
-            NDArray z = u.reshape(new Shape(b * r).addAll(outShape())).mul(bn2.scale());
-            z = conv2.adjoint(z, mid.get(1), mid.get(2));
+        NDArray applyTransposeToImages(NDArray u, NDList m) {
+            NDArray z = conv2.adjoint(u.mul(bn2.scale()), mid.get(1), mid.get(2));
             z = masked(z, m.get(0)).mul(bn1.scale());
-            return conv1.adjoint(z, inShape().get(1), inShape().get(2)).reshape(b, r, inSize());
+            return conv1.adjoint(z, inShape().get(1), inShape().get(2));
         }
     }
 }

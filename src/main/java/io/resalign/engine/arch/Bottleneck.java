@@ -96,27 +96,20 @@ final class Bottleneck extends ConvBlock {
         }
 
         @Override
-        NDArray applyChunk(NDArray v, NDList m) {
-            long b = v.getShape().get(0);
-            long r = v.getShape().get(1);
-            NDArray z = conv1.forward(v.reshape(new Shape(b * r).addAll(inShape()))).mul(bn1.scale());
-            z = masked(z, m.get(0));
+        NDArray applyToImages(NDArray v, NDList m) {
+            NDArray z = masked(conv1.forward(v).mul(bn1.scale()), m.get(0));
             z = masked(conv2.forward(z).mul(bn2.scale()), m.get(1));
-            return conv3.forward(z).mul(bn3.scale()).reshape(b, r, outSize());
+            return conv3.forward(z).mul(bn3.scale());
         }
 
         @Override
-        NDArray applyTransposeChunk(NDArray u, NDList m) {
-            long b = u.getShape().get(0);
-            long r = u.getShape().get(1);
+        NDArray applyTransposeToImages(NDArray u, NDList m) {
             long h = inShape().get(1);
             long w = inShape().get(2);
-            NDArray z = u.reshape(new Shape(b * r).addAll(outShape())).mul(bn3.scale());
-            z = conv3.adjoint(z, outShape().get(1), outShape().get(2));
+            NDArray z = conv3.adjoint(u.mul(bn3.scale()), outShape().get(1), outShape().get(2));
             z = masked(z, m.get(1)).mul(bn2.scale());
-            z = conv2.adjoint(z, h, w);
-            z = masked(z, m.get(0)).mul(bn1.scale());
-            return conv1.adjoint(z, h, w).reshape(b, r, inSize());
+            z = masked(conv2.adjoint(z, h, w), m.get(0)).mul(bn1.scale());
+            return conv1.adjoint(z, h, w);
         }
     }
 }

@@ -20,8 +20,8 @@ abstract class MaskedLinearisation implements JacobianOperator {
     static final long CHUNK_IMAGES = 40;
 
     private final NDList masks;
-    private final long inSize;
-    private final long outSize;
+    private final Shape in;
+    private final Shape out;
 
     /**
      * Creates the linearisation.
@@ -30,8 +30,8 @@ abstract class MaskedLinearisation implements JacobianOperator {
      */
     MaskedLinearisation(NDList masks, Shape in, Shape out) {
         this.masks = masks;
-        this.inSize = in.size();
-        this.outSize = out.size();
+        this.in = in;
+        this.out = out;
     }
 
     /** Returns the 0/1 mask of {@code preActivation > 0} (B, C, H, W) as (B, 1, C, H, W). */
@@ -53,41 +53,51 @@ abstract class MaskedLinearisation implements JacobianOperator {
 
     @Override
     public final long inSize() {
-        return inSize;
+        return in.size();
     }
 
     @Override
     public final long outSize() {
-        return outSize;
+        return out.size();
     }
 
     @Override
     public final NDArray apply(NDArray v) {
-        return bySampleChunks(v, this::applyChunk);
+        return bySampleChunks(v, (x, m) -> asTangents(applyToImages(asImages(x, in), m), x, out));
     }
 
     @Override
     public final NDArray applyTranspose(NDArray u) {
-        return bySampleChunks(u, this::applyTransposeChunk);
+        return bySampleChunks(u, (x, m) -> asTangents(applyTransposeToImages(asImages(x, out), m), x, in));
     }
 
     /**
-     * Returns {@code J v} for the samples of one chunk.
+     * Returns {@code J v} for the tangents of one chunk of samples, as images.
      *
-     * @param v tangents (b, r, inSize)
+     * @param v the b samples' r tangents as b * r images of the input shape
      * @param m the chunk's masks, each (b, 1, C, H, W)
-     * @return (b, r, outSize)
+     * @return b * r images of the output shape
      */
-    abstract NDArray applyChunk(NDArray v, NDList m);
+    abstract NDArray applyToImages(NDArray v, NDList m);
 
     /**
-     * Returns {@code J^T u} for the samples of one chunk.
+     * Returns {@code J^T u} for the cotangents of one chunk of samples, as images.
      *
-     * @param u cotangents (b, r, outSize)
+     * @param u the b samples' r cotangents as b * r images of the output shape
      * @param m the chunk's masks, each (b, 1, C, H, W)
-     * @return (b, r, inSize)
+     * @return b * r images of the input shape
      */
-    abstract NDArray applyTransposeChunk(NDArray u, NDList m);
+    abstract NDArray applyTransposeToImages(NDArray u, NDList m);
+
+    /** (b, r, size) -> (b * r, *shape). */
+    private static NDArray asImages(NDArray x, Shape shape) {
+        return x.reshape(new Shape(x.getShape().get(0) * x.getShape().get(1)).addAll(shape));
+    }
+
+    /** (b * r, *shape) -> (b, r, size), b and r taken from the chunk's argument. */
+    private static NDArray asTangents(NDArray images, NDArray like, Shape shape) {
+        return images.reshape(like.getShape().get(0), like.getShape().get(1), shape.size());
+    }
 
     /**
      * Runs the products a few samples at a time: convolutions over more than about
