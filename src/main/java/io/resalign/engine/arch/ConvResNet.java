@@ -14,18 +14,37 @@ import io.resalign.engine.nn.Linear;
 import io.resalign.engine.nn.Preprocessing;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Holds a torchvision-style ResNet of BasicBlocks ({@code resnet-conv}, docs/models.md), loading
- * torchvision's {@code state_dict} names unchanged.
+ * Holds a torchvision-style ResNet of BasicBlocks or Bottlenecks ({@code resnet-conv},
+ * docs/models.md: ResNet-18 to 152, ResNeXt, Wide ResNet), loading torchvision's
+ * {@code state_dict} names unchanged.
  */
 public final class ConvResNet implements ResidualNetwork {
-    static final Set<String> HYPERPARAMETERS = Set.of("variant", "layers", "widths", "stem", "skip", "bn_eps");
-    private static final Map<String, int[]> VARIANT_LAYERS = Map.of(
-            "resnet18", new int[] {2, 2, 2, 2}, "resnet34", new int[] {3, 4, 6, 3}, "resnet18-cifar", new int[] {2, 2, 2, 2});
+    static final Set<String> HYPERPARAMETERS = Set.of("variant", "layers", "widths", "block", "groups", "width_per_group", "stem",
+            "skip", "bn_eps");
+
+    /** A torchvision model function's defaults: blocks per stage, block type, groups, width per group, stem. */
+    private record Variant(int[] layers, String block, int groups, int widthPerGroup, String stem) {}
+
+    private static final Map<String, Variant> VARIANTS = variants();
+
+    private static Map<String, Variant> variants() {
+        Map<String, Variant> v = new LinkedHashMap<>();
+        v.put("resnet18", new Variant(new int[] {2, 2, 2, 2}, "basic", 1, 64, "imagenet"));
+        v.put("resnet34", new Variant(new int[] {3, 4, 6, 3}, "basic", 1, 64, "imagenet"));
+        v.put("resnet18-cifar", new Variant(new int[] {2, 2, 2, 2}, "basic", 1, 64, "cifar"));
+        v.put("resnet50", new Variant(new int[] {3, 4, 6, 3}, "bottleneck", 1, 64, "imagenet"));
+        v.put("resnet101", new Variant(new int[] {3, 4, 23, 3}, "bottleneck", 1, 64, "imagenet"));
+        v.put("resnet152", new Variant(new int[] {3, 8, 36, 3}, "bottleneck", 1, 64, "imagenet"));
+        v.put("resnext50_32x4d", new Variant(new int[] {3, 4, 6, 3}, "bottleneck", 32, 4, "imagenet"));
+        v.put("wide_resnet50_2", new Variant(new int[] {3, 4, 6, 3}, "bottleneck", 1, 128, "imagenet"));
+        return java.util.Collections.unmodifiableMap(v);
+    }
 
     private final ModelManifest manifest;
     private final NDManager manager;
@@ -51,17 +70,22 @@ public final class ConvResNet implements ResidualNetwork {
     static ConvResNet build(ModelManifest manifest, NamedTensors tensors, NDManager manager) throws IOException {
         ModelManifest.Hyperparameters hp = manifest.hyperparameters();
         hp.requireOnly(HYPERPARAMETERS, "resnet-conv");
-        String variant = hp.has("variant") ? hp.getChoice("variant", null, VARIANT_LAYERS.keySet()) : null;
-        int[] layers = hp.getInts("layers", variant == null ? null : VARIANT_LAYERS.get(variant));
+        // a variant gives defaults; hyper-parameters the manifest names explicitly override them
+        Variant variant = hp.has("variant") ? VARIANTS.get(hp.getChoice("variant", null, VARIANTS.keySet())) : null;
+        int[] layers = hp.getInts("layers", variant == null ? null : variant.layers());
         if (layers == null) {
-            throw new IOException(manifest.name() + ": resnet-conv needs 'layers' (e.g. [2,2,2,2]) or 'variant' "
-                    + VARIANT_LAYERS.keySet());
+            throw new IOException(manifest.name() + ": resnet-conv needs 'layers' (e.g. [2,2,2,2]) or 'variant' " + VARIANTS.keySet());
         }
         int[] widths = hp.getInts("widths", defaultWidths(layers.length));
         if (widths.length != layers.length) {
             throw new IOException(manifest.name() + ": 'widths' has " + widths.length + " entries but 'layers' has " + layers.length);
         }
-        String stem = hp.getChoice("stem", "resnet18-cifar".equals(variant) ? "cifar" : "imagenet", Set.of("imagenet", "cifar"));
+        boolean bottleneck = hp.getChoice("block", variant == null ? "basic" : variant.block(), Set.of("basic", "bottleneck"))
+                .equals("bottleneck");
+        int groups = hp.getInt("groups", variant == null ? 1 : variant.groups());
+        int widthPerGroup = hp.getInt("width_per_group", variant == null ? 64 : variant.widthPerGroup());
+        checkBlockShape(manifest, bottleneck, groups, widthPerGroup, widths);
+        String stem = hp.getChoice("stem", variant == null ? "imagenet" : variant.stem(), Set.of("imagenet", "cifar"));
         boolean skip = hp.getBoolean("skip", true);
         double eps = hp.getDouble("bn_eps", 1e-5);
         long[] input = manifest.input().shape();
@@ -80,33 +104,41 @@ public final class ConvResNet implements ResidualNetwork {
             w = (w + 2 - 3) / 2 + 1;
         }
         List<ResidualBlock> blocks = new ArrayList<>();
-        long channels = widths[0];
+        Shape in = new Shape(widths[0], h, w);
         for (int s = 0; s < layers.length; s++) {
+            String stage = "layer" + (s + 1);
             for (int i = 0; i < layers[s]; i++) {
                 int stride = (s > 0 && i == 0) ? 2 : 1;
-                String p = "layer" + (s + 1) + "." + i;
-                long out = widths[s];
-                Shape bcast = new Shape(out, 1, 1);
-                Conv c1 = Conv.load(tensors, p + ".conv1.weight", out, channels, 3, stride, 1);
-                BatchNorm b1 = BatchNorm.load(tensors, p + ".bn1", out, eps, bcast);
-                Conv c2 = Conv.load(tensors, p + ".conv2.weight", out, out, 3, 1, 1);
-                BatchNorm b2 = BatchNorm.load(tensors, p + ".bn2", out, eps, bcast);
-                Conv ds = null;
-                BatchNorm dsBn = null;
-                if (skip && (stride != 1 || out != channels)) {
-                    ds = Conv.load(tensors, p + ".downsample.0.weight", out, channels, 1, stride, 0);
-                    dsBn = BatchNorm.load(tensors, p + ".downsample.1", out, eps, bcast);
-                }
-                BasicBlock block = new BasicBlock(p, "layer" + (s + 1), new Shape(channels, h, w), c1, b1, c2, b2, ds, dsBn, skip);
+                String p = stage + "." + i;
+                ConvBlock block = bottleneck
+                        ? Bottleneck.load(tensors, p, stage, in, widths[s], stride, groups, widthPerGroup, eps, skip)
+                        : BasicBlock.load(tensors, p, stage, in, widths[s], stride, eps, skip);
                 blocks.add(block);
-                channels = out;
-                h = block.outShape().get(1);
-                w = block.outShape().get(2);
+                in = block.outShape();
             }
         }
-        Linear fc = Linear.load(tensors, "fc", manifest.numClasses(), channels);
+        Linear fc = Linear.load(tensors, "fc", manifest.numClasses(), in.get(0));
         tensors.finish();
         return new ConvResNet(manifest, manager, stemConv, stemBn, imagenet, blocks, fc);
+    }
+
+    /** Refuses what torchvision refuses: a grouped or widened BasicBlock, a Bottleneck of inner width 0. */
+    private static void checkBlockShape(ModelManifest manifest, boolean bottleneck, int groups, int widthPerGroup, int[] widths)
+            throws IOException {
+        if (groups < 1 || widthPerGroup < 1) {
+            throw new IOException(manifest.name() + ": 'groups' and 'width_per_group' must be positive, got " + groups + " and "
+                    + widthPerGroup);
+        }
+        if (!bottleneck && (groups != 1 || widthPerGroup != 64)) {
+            throw new IOException(manifest.name() + ": block 'basic' supports only groups 1 and width_per_group 64 (as torchvision's"
+                    + " BasicBlock), got " + groups + " and " + widthPerGroup + "; use block 'bottleneck'");
+        }
+        for (int planes : widths) {
+            if (bottleneck && Bottleneck.width(planes, groups, widthPerGroup) < 1) {
+                throw new IOException(manifest.name() + ": a Bottleneck of planes " + planes + " and width_per_group " + widthPerGroup
+                        + " has inner width 0 (int(planes * width_per_group / 64) * groups)");
+            }
+        }
     }
 
     private static int[] defaultWidths(int stages) {

@@ -7,8 +7,8 @@ import ai.djl.nn.convolutional.Conv2d;
 import io.resalign.engine.model.NamedTensors;
 
 /**
- * Holds a bias-free square 2-D convolution (torchvision's ResNet convolutions) and its exact
- * adjoint.
+ * Holds a bias-free square 2-D convolution, possibly grouped (torchvision's ResNet and ResNeXt
+ * convolutions), and its exact adjoint.
  *
  * <p>The adjoint (a transposed convolution) is computed as a forward convolution: insert
  * {@code stride - 1} zeros between the cotangent's pixels, add the output padding at the end, and
@@ -16,6 +16,11 @@ import io.resalign.engine.model.NamedTensors;
  * {@code kernel - 1 - padding}. DJL's PyTorch engine does not implement transposed convolution,
  * and this route also stays clear of oneDNN's backward-data kernels, which returned wrong
  * gradients for small channel counts on AVX-512 CPUs (DJL-FACTS.md).
+ *
+ * <p>With {@code g} groups the adjoint is grouped too: group j's output channels depend only on
+ * its input channels, so its adjoint maps them back with group j's kernel transposed. The weight
+ * (O, I/g, k, k) is split into (g, O/g, I/g, k, k), flipped in space, its two channel axes
+ * swapped and merged to (I, O/g, k, k), and convolved with {@code g} groups.
  */
 public final class Conv {
     private static final Shape ONE = new Shape(1, 1);
@@ -25,26 +30,53 @@ public final class Conv {
     private final int kernel;
     private final int stride;
     private final int padding;
+    private final int groups;
 
-    private Conv(NDArray weight, int kernel, int stride, int padding) {
+    private Conv(NDArray weight, int kernel, int stride, int padding, int groups) {
         if (padding > kernel - 1) {
             throw new IllegalArgumentException("padding " + padding + " larger than kernel - 1 = " + (kernel - 1));
         }
         this.weight = weight;
-        this.adjointWeight = weight.flip(2, 3).transpose(1, 0, 2, 3);
+        this.adjointWeight = adjointKernel(weight, groups);
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
+        this.groups = groups;
     }
 
     /** Loads {@code name} of shape (out, in, kernel, kernel). */
     public static Conv load(NamedTensors tensors, String name, long out, long in, int kernel, int stride, int padding) {
-        return new Conv(tensors.take(name, out, in, kernel, kernel), kernel, stride, padding);
+        return load(tensors, name, out, in, kernel, stride, padding, 1);
+    }
+
+    /**
+     * Loads the grouped convolution {@code name} of shape (out, in / groups, kernel, kernel).
+     *
+     * @throws IllegalArgumentException when groups does not divide both channel counts
+     */
+    public static Conv load(NamedTensors tensors, String name, long out, long in, int kernel, int stride, int padding, int groups) {
+        if (groups < 1 || out % groups != 0 || in % groups != 0) {
+            throw new IllegalArgumentException(name + ": groups " + groups + " must divide both " + in + " input and " + out
+                    + " output channels");
+        }
+        return new Conv(tensors.take(name, out, in / groups, kernel, kernel), kernel, stride, padding, groups);
+    }
+
+    /** (O, I/g, k, k) -> (I, O/g, k, k): per group, flipped in space with its channel axes swapped. */
+    private static NDArray adjointKernel(NDArray weight, int groups) {
+        Shape s = weight.getShape();
+        long out = s.get(0);
+        long inPerGroup = s.get(1);
+        long k = s.get(2);
+        return weight.reshape(groups, out / groups, inPerGroup, k, s.get(3))
+                .flip(3, 4)
+                .transpose(0, 2, 1, 3, 4)
+                .reshape(groups * inPerGroup, out / groups, k, s.get(3));
     }
 
     /** Returns the convolution of x (N, in, H, W). */
     public NDArray forward(NDArray x) {
-        return Conv2d.conv2d(x, weight, null, new Shape(stride, stride), new Shape(padding, padding), ONE, 1).singletonOrThrow();
+        return Conv2d.conv2d(x, weight, null, new Shape(stride, stride), new Shape(padding, padding), ONE, groups).singletonOrThrow();
     }
 
     /**
@@ -62,7 +94,7 @@ public final class Conv {
         long extraW = inWidth - ((w - 1) * stride - 2L * padding + kernel);
         z = padEnd(padEnd(z, 2, extraH), 3, extraW);
         int p = kernel - 1 - padding;
-        return Conv2d.conv2d(z, adjointWeight, null, ONE, new Shape(p, p), ONE, 1).singletonOrThrow();
+        return Conv2d.conv2d(z, adjointWeight, null, ONE, new Shape(p, p), ONE, groups).singletonOrThrow();
     }
 
     /** Inserts stride - 1 zeros between consecutive entries along an axis (2 or 3). */

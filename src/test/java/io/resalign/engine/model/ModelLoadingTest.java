@@ -244,12 +244,13 @@ class ModelLoadingTest {
     void shouldListAllowedValuesWhenVariantIsUnknown() throws IOException {
         manifest = RandomModels.manifest("conv", "resnet-conv", CLASSES, 3, 8, 8);
         weights = RandomModels.conv(manifest, 3, new int[] {1}, new int[] {4}, "cifar", CLASSES, true, 1);
-        manifest.putObject("hyperparameters").put("variant", "resnet50");
-        Path model = write("resnet50");
+        manifest.putObject("hyperparameters").put("variant", "resnet200");
+        Path model = write("resnet200");
 
         IOException e = loadFails(model);
 
-        assertMentions(e.getMessage(), "'variant'", "resnet50", "resnet18", "resnet34", "resnet18-cifar");
+        assertMentions(e.getMessage(), "'variant'", "resnet200", "resnet18", "resnet34", "resnet18-cifar", "resnet50", "resnet101",
+                "resnet152", "resnext50_32x4d", "wide_resnet50_2");
     }
 
     // ---- the manifest itself -------------------------------------------------------------------

@@ -30,11 +30,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Loads files named exactly as torchvision's {@code resnet18()} / {@code resnet34()}
- * {@code state_dict()} (1000 classes, 3 input channels), so a checkpoint saved with
- * {@code safetensors.torch.save_file(model.state_dict(), ...)} loads as is.
+ * Loads files named exactly as torchvision's {@code resnet18()}, {@code resnet34()},
+ * {@code resnet50()} and {@code resnext50_32x4d()} {@code state_dict()} (1000 classes, 3 input
+ * channels), so a checkpoint saved with {@code safetensors.torch.save_file(model.state_dict(), ...)}
+ * loads as is, and a BasicBlock checkpoint given to a Bottleneck manifest (or the reverse) fails
+ * with the tensor's name and both shapes.
  *
- * <p>The fixtures {@code src/test/resources/torchvision/resnet{18,34}.keys} hold one
+ * <p>The fixtures {@code src/test/resources/torchvision/<variant>.keys} hold one
  * {@code name shape} per line in torchvision's order, the shape comma-separated and absent for
  * the 0-d {@code num_batches_tracked} buffers.
  */
@@ -133,11 +135,15 @@ class TorchvisionNamesTest {
     }
 
     private static void assertLoadsAndRuns(Path model, int[] layers, long[] inputShape) throws IOException {
+        assertLoadsAndRuns(model, layers, inputShape, List.of("layer2.0", "layer3.0", "layer4.0"));
+    }
+
+    private static void assertLoadsAndRuns(Path model, int[] layers, long[] inputShape, List<String> downsampling) throws IOException {
         try (ResidualNetwork network = Architectures.load(model, Device.cpu()); NDManager m = NDManager.newBaseManager(Device.cpu())) {
             List<String> expected = blockNames(layers);
             assertEquals(expected, network.blocks().stream().map(ResidualBlock::name).toList());
             List<String> notSquare = network.blocks().stream().filter(b -> !b.isSquare()).map(ResidualBlock::name).toList();
-            assertEquals(List.of("layer2.0", "layer3.0", "layer4.0"), notSquare, "the down-sampling blocks");
+            assertEquals(downsampling, notSquare, "the blocks that change the shape");
             assertEquals(List.of("layer1", "layer2", "layer3", "layer4"),
                     network.blocks().stream().map(ResidualBlock::stage).distinct().toList());
 
@@ -196,5 +202,76 @@ class TorchvisionNamesTest {
 
         assertTrue(e.getMessage().contains("missing tensor 'layer1.2.conv1.weight', expected shape [64, 64, 3, 3]"), e.getMessage());
         assertTrue(e.getMessage().contains("missing tensor 'layer3.5.bn2.running_var', expected shape [256]"), e.getMessage());
+    }
+
+    // ---- Bottleneck ResNets --------------------------------------------------------------------
+
+    private static final int[] RESNET50_LAYERS = {3, 4, 6, 3};
+
+    /** Bottleneck blocks change the shape at layer1.0 too (64 -> 256 channels, stride 1). */
+    private static final List<String> BOTTLENECK_DOWNSAMPLING = List.of("layer1.0", "layer2.0", "layer3.0", "layer4.0");
+
+    private static void assertBottleneckFixture(List<Key> keys) {
+        // per BatchNorm 5 keys, per conv 1, plus fc: 53 BatchNorms (stem, 3 per block, 4 shortcuts), 53 convs
+        assertEquals(53 * 5 + 53 + 2, keys.size(), "state_dict keys");
+        assertEquals(53, keys.stream().filter(k -> k.name().endsWith(".num_batches_tracked")).count(), "BatchNorm layers");
+        assertTrue(keys.stream().anyMatch(k -> k.name().equals("layer1.0.downsample.0.weight")
+                && Arrays.equals(k.shape(), new long[] {256, 64, 1, 1})), "layer1.0 has a stride-1 projection 256,64,1,1");
+        assertTrue(keys.stream().anyMatch(k -> k.name().equals("layer4.2.conv3.weight")), "layer4.2.conv3.weight");
+    }
+
+    @Test
+    void shouldHold320KeysWhenListingResnet50AndResnext50StateDicts() throws IOException {
+        assertBottleneckFixture(keys("resnet50"));
+        assertBottleneckFixture(keys("resnext50_32x4d"));
+        // torchvision's documented sizes
+        assertEquals(25_557_032L, keys("resnet50").stream().filter(k -> !k.isBuffer()).mapToLong(Key::size).sum());
+        assertEquals(25_028_904L, keys("resnext50_32x4d").stream().filter(k -> !k.isBuffer()).mapToLong(Key::size).sum());
+    }
+
+    @Test
+    void shouldLoadAndGive1000LogitsWhenWeightsHaveTorchvisionResnet50Names() throws IOException {
+        long[] input = {3, 64, 64};
+        Path model = model("resnet50", keys("resnet50"), input);
+
+        assertLoadsAndRuns(model, RESNET50_LAYERS, input, BOTTLENECK_DOWNSAMPLING);
+    }
+
+    @Test
+    void shouldLoadGroupedConvolutionsWhenWeightsHaveTorchvisionResnext50Names() throws IOException {
+        long[] input = {3, 32, 32};
+        Path model = model("resnext50_32x4d", keys("resnext50_32x4d"), input);
+
+        assertLoadsAndRuns(model, RESNET50_LAYERS, input, BOTTLENECK_DOWNSAMPLING);
+    }
+
+    @Test
+    void shouldNameTensorAndBothShapesWhenBottleneckWeightsAreLoadedAsBasicBlocks() throws IOException {
+        Path model = model("resnet50", keys("resnet50"), 3, 32, 32);
+        setVariant(model, "resnet34");
+
+        IOException e = assertThrows(IOException.class, () -> Architectures.load(model, Device.cpu()).close());
+
+        assertTrue(e.getMessage().contains("tensor 'layer1.0.conv1.weight' has shape [64, 64, 1, 1], expected [64, 64, 3, 3]"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("unexpected tensor 'layer1.0.conv3.weight' of shape [256, 64, 1, 1]"), e.getMessage());
+    }
+
+    @Test
+    void shouldNameTensorAndBothShapesWhenBasicBlockWeightsAreLoadedAsBottlenecks() throws IOException {
+        Path model = model("resnet34", keys("resnet34"), 3, 32, 32);
+        setVariant(model, "resnet50");
+
+        IOException e = assertThrows(IOException.class, () -> Architectures.load(model, Device.cpu()).close());
+
+        assertTrue(e.getMessage().contains("tensor 'layer1.0.conv1.weight' has shape [64, 64, 3, 3], expected [64, 64, 1, 1]"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("missing tensor 'layer1.0.conv3.weight', expected shape [256, 64, 1, 1]"), e.getMessage());
+    }
+
+    private static void setVariant(Path model, String variant) throws IOException {
+        ObjectNode manifest = (ObjectNode) JSON.readTree(model.resolve(ModelManifest.FILE).toFile());
+        ((ObjectNode) manifest.get("hyperparameters")).put("variant", variant);
+        Files.writeString(model.resolve(ModelManifest.FILE), JSON.writeValueAsString(manifest));
     }
 }

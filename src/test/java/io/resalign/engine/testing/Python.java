@@ -10,19 +10,68 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs python3 (with numpy) for the independent cross-checks. A missing python3 or numpy fails
- * the test: the cross-checks are never skipped.
+ * Runs python3 (with numpy; with torch and torchvision for the torchvision reference) for the
+ * independent cross-checks. A missing python3, numpy or torch fails the test: the cross-checks
+ * are never skipped.
  */
 public final class Python {
     /** The reference implementation of the RA metrics (src/test/python/ra_reference.py). */
     public static final Path REFERENCE = Path.of("src/test/python/ra_reference.py");
 
+    /** torchvision's Bottleneck ResNets as the engine's reference (src/test/python/torchvision_reference.py). */
+    public static final Path TORCHVISION_REFERENCE = Path.of("src/test/python/torchvision_reference.py");
+
+    /**
+     * Interpreters tried for torch, in order: the python3 on the PATH, then Debian's, where apt puts
+     * python3-torch (a PATH python3 from pyenv or a venv does not see Debian's packages).
+     */
+    private static final List<String> TORCH_INTERPRETERS = List.of("python3", "/usr/bin/python3");
+
+    private static String torchInterpreter;
+
     private Python() {}
 
     /** Runs {@code python3 args...} and returns its output; fails on a non-zero exit. */
     public static String run(List<String> args) throws IOException, InterruptedException {
+        return run("python3", args);
+    }
+
+    /**
+     * Runs the torchvision reference with its arguments under a python3 that has torch and
+     * torchvision; fails (never skips) when there is none.
+     */
+    public static String torchvision(String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>();
+        all.add(TORCHVISION_REFERENCE.toString());
+        all.addAll(List.of(args));
+        return run(torchInterpreter(), all);
+    }
+
+    private static synchronized String torchInterpreter() throws IOException, InterruptedException {
+        if (torchInterpreter == null) {
+            for (String candidate : TORCH_INTERPRETERS) {
+                try {
+                    Process p = new ProcessBuilder(candidate, "-c", "import torch, torchvision").redirectErrorStream(true).start();
+                    p.getInputStream().readAllBytes();
+                    if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                        torchInterpreter = candidate;
+                        break;
+                    }
+                } catch (IOException notThere) {
+                    // try the next one
+                }
+            }
+            if (torchInterpreter == null) {
+                throw new AssertionError("no python3 with torch and torchvision (tried " + TORCH_INTERPRETERS
+                        + "): apt-get install python3-torch python3-torchvision");
+            }
+        }
+        return torchInterpreter;
+    }
+
+    private static String run(String interpreter, List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        command.add("python3");
+        command.add(interpreter);
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         byte[] output = p.getInputStream().readAllBytes();
