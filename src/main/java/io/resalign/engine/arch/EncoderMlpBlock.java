@@ -1,0 +1,96 @@
+package io.resalign.engine.arch;
+
+import ai.djl.ndarray.NDArray;
+import io.resalign.engine.jacobian.JacobianOperator;
+import io.resalign.engine.model.NamedTensors;
+import io.resalign.engine.nn.LayerNorm;
+import io.resalign.engine.nn.Linear;
+
+/**
+ * Holds the MLP residual block of a Vision Transformer encoder layer,
+ * {@code y' = y + mlp(ln_2(y))} with torchvision's MLPBlock {@code mlp.3(gelu(mlp.0(.)))} (exact
+ * erf GELU, dropout off).
+ *
+ * <p>The branch acts on each token alone, so its class-token Jacobian is the closed form
+ * {@code W3 diag(gelu'(a)) W0 J_ln} at token 0's pre-activation a, with
+ * {@code gelu'(a) = Phi(a) + a phi(a)}: products are matrix products, no autograd.
+ */
+final class EncoderMlpBlock extends EncoderBlock {
+    private static final double INV_SQRT2 = 1 / Math.sqrt(2);
+    private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+    private final Linear fc1;
+    private final Linear fc2;
+    private final NDArray w1;
+    private final NDArray w1T;
+    private final NDArray w2;
+    private final NDArray w2T;
+
+    private EncoderMlpBlock(String name, long tokens, long dim, LayerNorm norm, Linear fc1, Linear fc2) {
+        super(name, tokens, dim, norm);
+        this.fc1 = fc1;
+        this.fc2 = fc2;
+        this.w1 = fc1.weight();
+        this.w1T = w1.transpose();
+        this.w2 = fc2.weight();
+        this.w2T = w2.transpose();
+    }
+
+    /** Loads {@code prefix.ln_2} and {@code prefix.mlp.0} / {@code prefix.mlp.3} (torchvision 0.14 names). */
+    static EncoderMlpBlock load(NamedTensors tensors, String prefix, String name, long tokens, long dim, long mlpDim, double eps) {
+        return new EncoderMlpBlock(name, tokens, dim, LayerNorm.load(tensors, prefix + ".ln_2", dim, eps),
+                Linear.load(tensors, prefix + ".mlp.0", mlpDim, dim), Linear.load(tensors, prefix + ".mlp.3", dim, mlpDim));
+    }
+
+    @Override
+    public String kind() {
+        return "mlp";
+    }
+
+    @Override
+    public NDArray branch(NDArray h) {
+        return fc2.forward(gelu(fc1.forward(norm.forward(h))));
+    }
+
+    /** Returns PyTorch's exact GELU, {@code a Phi(a)} with Phi the normal CDF through erf. */
+    static NDArray gelu(NDArray a) {
+        return a.mul(a.mul(INV_SQRT2).erf().add(1)).mul(0.5);
+    }
+
+    private static NDArray geluDerivative(NDArray a) {
+        NDArray cdf = a.mul(INV_SQRT2).erf().add(1).mul(0.5);
+        return cdf.add(a.mul(a.square().mul(-0.5).exp()).mul(INV_SQRT_2PI));
+    }
+
+    @Override
+    public JacobianOperator linearize(NDArray h) {
+        NDArray token = h.get(":, 0:1, :");
+        LayerNorm.Normalised point = norm.normalise(token);
+        NDArray slope = geluDerivative(fc1.forward(norm.affine(point)));
+        return new ClassToken(h.getShape().get(0), point, slope);
+    }
+
+    /** The closed form at a batch: token 0's xhat and 1/s (B, 1, D / 1) and gelu'(a) (B, 1, mlpDim). */
+    private final class ClassToken extends ClassTokenJacobian {
+        private final LayerNorm.Normalised point;
+        private final NDArray slope;
+
+        ClassToken(long batch, LayerNorm.Normalised point, NDArray slope) {
+            super(batch, dim);
+            this.point = point;
+            this.slope = slope;
+        }
+
+        @Override
+        public NDArray apply(NDArray v) {
+            NDArray z = norm.jvp(point.xhat(), point.inverseScale(), v);
+            return z.matMul(w1T).mul(slope).matMul(w2T);
+        }
+
+        @Override
+        public NDArray applyTranspose(NDArray u) {
+            NDArray z = u.matMul(w2).mul(slope).matMul(w1);
+            return norm.vjp(point.xhat(), point.inverseScale(), z);
+        }
+    }
+}
