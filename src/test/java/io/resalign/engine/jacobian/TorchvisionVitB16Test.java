@@ -16,7 +16,7 @@ import io.resalign.engine.arch.ResidualNetwork;
 import io.resalign.engine.metrics.BlockMetrics;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.engine.testing.Python;
-import io.resalign.engine.testing.VitReference;
+import io.resalign.engine.testing.TorchReference;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,7 +44,7 @@ class TorchvisionVitB16Test {
         args.addAll(BLOCKS);
         System.out.print(Python.torchvisionVit(args.toArray(String[]::new)));
         System.out.printf("vit_b_16 reference written in %.1f s%n", (System.nanoTime() - started) / 1e9);
-        VitReference.writeManifest(dir, "{\"variant\": \"vit_b_16\"}", 3, 224, 10);
+        TorchReference.writeVitManifest(dir, "{\"variant\": \"vit_b_16\"}", 3, 224, 10);
     }
 
     @Test
@@ -68,7 +68,7 @@ class TorchvisionVitB16Test {
         try (ResidualNetwork network = Architectures.load(dir, Device.cpu());
                 AlignmentEngine engine = new AlignmentEngine(network, EngineOptions.defaults());
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            float[] input = VitReference.read(m, dir).get("input").toType(DataType.FLOAT32, false).toFloatArray();
+            float[] input = TorchReference.read(m, dir).get("input").toType(DataType.FLOAT32, false).toFloatArray();
             long started = System.nanoTime();
             SampleMetrics sample = engine.analyse(input, 1, 0).get(0);
             System.out.printf("vit_b_16 engine, one sample, 24 blocks dense: %.1f s, line_shape %.3f, alignment %.3f%n",
@@ -87,17 +87,17 @@ class TorchvisionVitB16Test {
         try (ResidualNetwork network = Architectures.load(dir, Device.cpu(), type);
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
             long loaded = System.nanoTime();
-            Map<String, NDArray> ref = VitReference.read(m, dir);
+            Map<String, NDArray> ref = TorchReference.read(m, dir);
             Trajectory t = Trajectory.trace(network, ref.get("input").toType(type, false));
             long traced = System.nanoTime();
-            double logits = VitReference.relativeError(t.logits(), ref.get("logits"));
+            double logits = TorchReference.relativeError(t.logits(), ref.get("logits"));
             System.out.printf("vit_b_16 %s logits %.3g (load %.1f s, forward %.1f s)%n", type, logits, (loaded - started) / 1e9,
                     (traced - loaded) / 1e9);
             assertEquals(new Shape(1, 10), t.logits().getShape());
             assertTrue(logits <= tolerance, "vit_b_16 " + type + " logits vs torchvision (float64) relative error " + logits);
             for (String name : BLOCKS) {
                 long before = System.nanoTime();
-                double[] errors = VitReference.productErrors(network, t, ref, name, type);
+                double[] errors = TorchReference.vitProductErrors(network, t, ref, name, type);
                 System.out.printf("vit_b_16 %s %s: J v %.3g, J^T u %.3g (%.2f s)%n", type, name, errors[0], errors[1],
                         (System.nanoTime() - before) / 1e9);
                 assertTrue(errors[0] <= tolerance, name + " " + type + ": J v vs torch jvp (float64) relative error " + errors[0]);

@@ -19,7 +19,7 @@ import io.resalign.engine.metrics.BlockMetrics;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.engine.metrics.StageMetrics;
 import io.resalign.engine.testing.Python;
-import io.resalign.engine.testing.VitReference;
+import io.resalign.engine.testing.TorchReference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +50,13 @@ class TorchvisionVitTest {
     @BeforeAll
     static void writeModelWithTorchvision() throws IOException, InterruptedException {
         System.out.print(Python.torchvisionVit(dir.toString(), "--batch", "2", "--tangents", "3", "--svd"));
-        VitReference.writeManifest(dir, "{\"image_size\": 32, \"patch_size\": 8, \"num_layers\": 2, \"num_heads\": 2,"
+        TorchReference.writeVitManifest(dir, "{\"image_size\": 32, \"patch_size\": 8, \"num_layers\": 2, \"num_heads\": 2,"
                 + " \"hidden_dim\": 32, \"mlp_dim\": 64}", 3, 32, CLASSES);
+        Path gray = Files.createDirectories(dir.resolve("one-channel"));
+        System.out.print(Python.torchvisionVit(gray.toString(), "--channels", "1", "--image-size", "28", "--patch-size", "7",
+                "--batch", "2", "--tangents", "2"));
+        TorchReference.writeVitManifest(gray, "{\"patch_size\": 7, \"num_layers\": 2, \"num_heads\": 2, \"hidden_dim\": 32,"
+                + " \"mlp_dim\": 64}", 1, 28, CLASSES);
     }
 
     @Test
@@ -59,12 +64,12 @@ class TorchvisionVitTest {
         try (ResidualNetwork network = Architectures.load(dir, Device.cpu(), DataType.FLOAT64);
                 ResidualNetwork network32 = Architectures.load(dir, Device.cpu());
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> ref = VitReference.read(m, dir);
+            Map<String, NDArray> ref = TorchReference.read(m, dir);
             NDArray logits = Trajectory.trace(network, ref.get("input")).logits();
             NDArray logits32 = Trajectory.trace(network32, ref.get("input").toType(DataType.FLOAT32, false)).logits();
 
-            double err = VitReference.relativeError(logits, ref.get("logits"));
-            double err32 = VitReference.relativeError(logits32, ref.get("logits"));
+            double err = TorchReference.relativeError(logits, ref.get("logits"));
+            double err32 = TorchReference.relativeError(logits32, ref.get("logits"));
             System.out.printf("vit logits: float64 %.3g, float32 %.3g%n", err, err32);
             assertEquals(new Shape(2, CLASSES), logits.getShape());
             // measured 3.9e-16 (float64) and 2.0e-7 (float32)
@@ -89,10 +94,10 @@ class TorchvisionVitTest {
     private static void assertProductsMatchTorch(DataType type, double tolerance) throws IOException {
         try (ResidualNetwork network = Architectures.load(dir, Device.cpu(), type);
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> ref = VitReference.read(m, dir);
+            Map<String, NDArray> ref = TorchReference.read(m, dir);
             Trajectory t = Trajectory.trace(network, ref.get("input").toType(type, false));
             for (String name : BLOCKS) {
-                double[] errors = VitReference.productErrors(network, t, ref, name, type);
+                double[] errors = TorchReference.vitProductErrors(network, t, ref, name, type);
                 System.out.printf("vit %s %s: J v %.3g, J^T u %.3g%n", name, type, errors[0], errors[1]);
                 assertTrue(errors[0] <= tolerance, name + " " + type + ": J v vs torch jvp (float64) relative error " + errors[0]);
                 assertTrue(errors[1] <= tolerance, name + " " + type + ": J^T u vs torch vjp (float64) relative error " + errors[1]);
@@ -111,7 +116,7 @@ class TorchvisionVitTest {
         try (ResidualNetwork network = Architectures.load(dir, Device.cpu());
                 AlignmentEngine engine = new AlignmentEngine(network, EngineOptions.defaults().withK(SVD_K));
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> ref = VitReference.read(m, dir);
+            Map<String, NDArray> ref = TorchReference.read(m, dir);
             float[] input = ref.get("input").toType(DataType.FLOAT32, false).toFloatArray();
             List<SampleMetrics> samples = engine.analyse(input, 2, 0);
 
@@ -135,12 +140,31 @@ class TorchvisionVitTest {
         }
     }
 
+    /** A Fashion-MNIST-shaped ViT: conv_proj's in-channels come from input.shape, image_size from its side. */
+    @Test
+    void shouldMatchTorchvisionWhenInputHasOneChannel() throws IOException {
+        Path gray = dir.resolve("one-channel");
+        try (ResidualNetwork network = Architectures.load(gray, Device.cpu(), DataType.FLOAT64);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> ref = TorchReference.read(m, gray);
+            Trajectory t = Trajectory.trace(network, ref.get("input"));
+            double logits = TorchReference.relativeError(t.logits(), ref.get("logits"));
+            System.out.printf("vit 1 x 28 x 28 float64 logits %.3g%n", logits);
+            assertTrue(logits <= 1e-6, "one-channel logits vs torchvision relative error " + logits);
+            for (String name : BLOCKS) {
+                double[] errors = TorchReference.vitProductErrors(network, t, ref, name, DataType.FLOAT64);
+                assertTrue(errors[0] <= 1e-6 && errors[1] <= 1e-6, name + ": J v / J^T u relative errors " + errors[0] + ", "
+                        + errors[1]);
+            }
+        }
+    }
+
     @Test
     void shouldFailNamingTensorAndBothShapesWhenCheckpointDoesNotMatchManifest() throws IOException {
         Path wrong = dir.resolve("wrong");
         Files.createDirectories(wrong);
         Files.copy(dir.resolve("model.safetensors"), wrong.resolve("model.safetensors"));
-        VitReference.writeManifest(wrong, "{\"image_size\": 32, \"patch_size\": 8, \"num_layers\": 2, \"num_heads\": 2,"
+        TorchReference.writeVitManifest(wrong, "{\"image_size\": 32, \"patch_size\": 8, \"num_layers\": 2, \"num_heads\": 2,"
                 + " \"hidden_dim\": 32, \"mlp_dim\": 128}", 3, 32, CLASSES);
 
         IOException e = assertThrows(IOException.class, () -> Architectures.load(wrong, Device.cpu()).close());

@@ -20,14 +20,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads what src/test/python/torchvision_vit_reference.py wrote and compares the engine's ViT
- * products with it, for the ViT tests at both sizes.
+ * Reads the float64 results the torchvision reference scripts wrote (reference.safetensors beside
+ * the model) and compares the engine's arrays with them, for the Bottleneck and the ViT tests.
  */
-public final class VitReference {
-    private VitReference() {}
+public final class TorchReference {
+    private TorchReference() {}
 
     /** Writes a {@code vit} manifest with the given hyper-parameters JSON object, watching every block. */
-    public static void writeManifest(Path model, String hyperparameters, int channels, int size, int classes) throws IOException {
+    public static void writeVitManifest(Path model, String hyperparameters, int channels, int size, int classes) throws IOException {
         StringBuilder names = new StringBuilder();
         for (int c = 0; c < classes; c++) {
             names.append(c == 0 ? "" : ",").append("\"class").append(c).append('"');
@@ -55,7 +55,7 @@ public final class VitReference {
     }
 
     /** Returns {J v error, J^T u error} of one block's class-token Jacobian against torch's jvp and vjp. */
-    public static double[] productErrors(ResidualNetwork network, Trajectory t, Map<String, NDArray> ref, String name, DataType type) {
+    public static double[] vitProductErrors(ResidualNetwork network, Trajectory t, Map<String, NDArray> ref, String name, DataType type) {
         List<String> names = network.blocks().stream().map(ResidualBlock::name).toList();
         assertTrue(names.contains(name), name + " in " + names);
         int l = names.indexOf(name);
