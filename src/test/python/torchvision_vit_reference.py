@@ -12,6 +12,9 @@ token and position embedding, switches to `eval()` and writes:
         {block}.v, .jv   (B, R, D)      tangents and J v (torch jvp)
         {block}.u, .jtu  (B, R, D)      cotangents and J^T u (torch vjp)
         {block}.singular_values (B, n)  (only with --svd) svdvals of the full D x D Jacobian
+        {block}.seq.v, .seq.jv, .seq.u, .seq.jtu, .seq.singular_values
+                         (only with --sequence) the same for the full-sequence Jacobian
+                         d branch(H) / d H, (N+1)D x (N+1)D, tangents flattened (B, R, (N+1)D)
 
 {block} is encoder_layer_{i}.attention, branch x -> dropout(self_attention(ln_1(x))), or
 encoder_layer_{i}.mlp, branch y -> mlp(ln_2(y)). J is the class-token Jacobian: the derivative of
@@ -23,7 +26,7 @@ Everything is float64 from the float32 weights (model.double() widens them exact
 Usage:
     torchvision_vit_reference.py OUT_DIR [--variant vit_b_16 | --image-size 32 --patch-size 8
         --num-layers 2 --num-heads 2 --hidden-dim 32 --mlp-dim 64] [--channels 3] [--batch 2]
-        [--tangents 2] [--blocks ...] [--svd] [--seed 0]
+        [--tangents 2] [--blocks ...] [--svd] [--sequence] [--seed 0]
 """
 
 import argparse
@@ -123,6 +126,7 @@ def main():
     p.add_argument("--tangents", type=int, default=2)
     p.add_argument("--blocks", nargs="*")
     p.add_argument("--svd", action="store_true")
+    p.add_argument("--sequence", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     torch.set_num_threads(2)
@@ -157,6 +161,21 @@ def main():
             jac = torch.autograd.functional.jacobian(f, x0)
             sv = torch.stack([torch.linalg.svdvals(jac[b, :, b, :]) for b in range(a.batch)])
             ref[name + ".singular_values"] = ("F64", sv.numpy())
+        if a.sequence:
+            full = branch_of(layer, name.split(".")[1])
+            n = h[0].numel()
+            v = torch.randn((a.batch, a.tangents) + tuple(h.shape[1:]), generator=g, dtype=torch.float64)
+            u = torch.randn((a.batch, a.tangents) + tuple(h.shape[1:]), generator=g, dtype=torch.float64)
+            jv = torch.stack([torch.autograd.functional.jvp(full, h, v[:, t])[1] for t in range(a.tangents)], 1)
+            jtu = torch.stack([torch.autograd.functional.vjp(full, h, u[:, t])[1] for t in range(a.tangents)], 1)
+            for key, t in (("v", v), ("jv", jv), ("u", u), ("jtu", jtu)):
+                ref[name + ".seq." + key] = ("F64", t.reshape(a.batch, a.tangents, n).numpy())
+            if a.svd:
+                sv = []
+                for b in range(a.batch):
+                    jac = torch.autograd.functional.jacobian(full, h[b:b + 1])
+                    sv.append(torch.linalg.svdvals(jac.reshape(n, n)))
+                ref[name + ".seq.singular_values"] = ("F64", torch.stack(sv).numpy())
     write_safetensors(os.path.join(a.out, "reference.safetensors"), ref)
     print("vit %s: %d blocks, %.1f s" % (a.variant or "custom", len(names), time.time() - started))
 

@@ -21,6 +21,9 @@ import io.resalign.engine.nn.Linear;
  * chain written out in array operations (LayerNorm, projections, softmax {@code dp = p (ds -
  * p.ds)}, value mixing), checked against torch autograd in TorchvisionVitTest. No autograd runs,
  * so no GradientCollector is taken and nothing leaks.
+ *
+ * <p>The full-sequence Jacobian moves every token: {@code dS = (dQ K^T + Q dK^T) / sqrt(dh)}, the
+ * row-wise softmax derivative, {@code dO = dP V + P dV}; its transpose runs the same chain back.
  */
 final class EncoderAttentionBlock extends EncoderBlock {
     private final long heads;
@@ -40,8 +43,8 @@ final class EncoderAttentionBlock extends EncoderBlock {
     private final NDArray woT;
 
     private EncoderAttentionBlock(String name, long tokens, long dim, long heads, LayerNorm norm, NDArray inWeight, NDArray inBias,
-            Linear out) {
-        super(name, tokens, dim, norm);
+            Linear out, boolean sequence) {
+        super(name, tokens, dim, norm, sequence);
         this.heads = heads;
         this.headDim = dim / heads;
         this.scale = 1 / Math.sqrt(headDim);
@@ -64,11 +67,11 @@ final class EncoderAttentionBlock extends EncoderBlock {
 
     /** Loads {@code prefix.ln_1} and {@code prefix.self_attention.*} (torchvision 0.14 names). */
     static EncoderAttentionBlock load(NamedTensors tensors, String prefix, String name, long tokens, long dim, long heads,
-            double eps) {
+            double eps, boolean sequence) {
         String a = prefix + ".self_attention";
         return new EncoderAttentionBlock(name, tokens, dim, heads, LayerNorm.load(tensors, prefix + ".ln_1", dim, eps),
                 tensors.take(a + ".in_proj_weight", 3 * dim, dim), tensors.take(a + ".in_proj_bias", 3 * dim),
-                Linear.load(tensors, a + ".out_proj", dim, dim));
+                Linear.load(tensors, a + ".out_proj", dim, dim), sequence);
     }
 
     @Override
@@ -76,16 +79,24 @@ final class EncoderAttentionBlock extends EncoderBlock {
         return "attention";
     }
 
-    /** (B, S, D) to (B, H, S, dh). */
+    /** (..., S, D) to (..., H, S, dh). */
     private NDArray split(NDArray x) {
         Shape s = x.getShape();
-        return x.reshape(s.get(0), s.get(1), heads, headDim).transpose(0, 2, 1, 3);
+        int n = s.dimension();
+        return x.reshape(s.slice(0, n - 1).addAll(new Shape(heads, headDim))).swapAxes(n - 2, n - 1);
     }
 
-    /** (B, H, S, dh) to (B, S, D). */
+    /** (..., H, S, dh) to (..., S, D). */
     private NDArray merge(NDArray x) {
         Shape s = x.getShape();
-        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), dim);
+        int n = s.dimension();
+        return x.swapAxes(n - 3, n - 2).reshape(s.slice(0, n - 3).addAll(new Shape(s.get(n - 2), dim)));
+    }
+
+    /** Returns (..., S, S') with the last two axes swapped. */
+    private static NDArray swapLast(NDArray x) {
+        int n = x.getShape().dimension();
+        return x.swapAxes(n - 2, n - 1);
     }
 
     @Override
@@ -99,7 +110,7 @@ final class EncoderAttentionBlock extends EncoderBlock {
     }
 
     @Override
-    public JacobianOperator linearize(NDArray h) {
+    JacobianOperator linearizeClassToken(NDArray h) {
         NDArray z = norm.forward(h);
         LayerNorm.Normalised point = norm.normalise(h.get(":, 0:1, :"));
         NDArray q0 = split(z.get(":, 0:1, :").matMul(wqT).add(bq));
@@ -113,7 +124,7 @@ final class EncoderAttentionBlock extends EncoderBlock {
      * The linearisation at a batch: token 0's LayerNorm point, its query q0 (B, H, 1, dh), every
      * token's keys and values (B, H, S, dh) and token 0's attention weights p0 (B, H, 1, S).
      */
-    private final class ClassToken extends ClassTokenJacobian {
+    private final class ClassToken extends TokenJacobian {
         private final LayerNorm.Normalised point;
         private final NDArray q0;
         private final NDArray k;
@@ -160,6 +171,73 @@ final class EncoderAttentionBlock extends EncoderBlock {
             NDArray gk0 = gs.get(":, :, :, 0:1").mul(q0);
             NDArray gz = merge(gq).matMul(wq).add(merge(gk0).matMul(wk)).add(merge(gv0).matMul(wv));
             return norm.vjp(point.xhat(), point.inverseScale(), gz);
+        }
+    }
+
+    @Override
+    JacobianOperator linearizeSequence(NDArray h) {
+        // (B, 1, ...): the tangent axis r broadcasts in front of tokens and heads
+        LayerNorm.Normalised point = norm.normalise(h.expandDims(1));
+        NDArray z = norm.affine(point);
+        NDArray q = split(z.matMul(wqT).add(bq));
+        NDArray k = split(z.matMul(wkT).add(bk));
+        NDArray v = split(z.matMul(wvT).add(bv));
+        NDArray p = q.matMul(swapLast(k)).mul(scale).softmax(4);
+        return new Sequence(h.getShape().get(0), point, q, k, v, p);
+    }
+
+    /** The linearisation of every token at a batch: LayerNorm points, Q, K, V (B, 1, H, S, dh), P (B, 1, H, S, S). */
+    private final class Sequence extends TokenJacobian {
+        private final LayerNorm.Normalised point;
+        private final NDArray q;
+        private final NDArray k;
+        private final NDArray kT;
+        private final NDArray v;
+        private final NDArray vT;
+        private final NDArray p;
+        private final NDArray pT;
+
+        Sequence(long batch, LayerNorm.Normalised point, NDArray q, NDArray k, NDArray v, NDArray p) {
+            super(batch, tokens * dim);
+            this.point = point;
+            this.q = q;
+            this.k = k;
+            this.kT = swapLast(k);
+            this.v = v;
+            this.vT = swapLast(v);
+            this.p = p;
+            this.pT = swapLast(p);
+        }
+
+        private NDArray tokensOf(NDArray t) {
+            return t.reshape(t.getShape().get(0), t.getShape().get(1), tokens, dim);
+        }
+
+        /** Returns P o (g - rowsum(P o g)), the softmax derivative applied row by row (self-adjoint). */
+        private NDArray softmaxTangent(NDArray g) {
+            return g.sub(g.mul(p).sum(new int[] {4}, true)).mul(p);
+        }
+
+        @Override
+        public NDArray apply(NDArray t) {
+            NDArray dz = norm.jvp(point.xhat(), point.inverseScale(), tokensOf(t));
+            NDArray dq = split(dz.matMul(wqT));
+            NDArray dk = split(dz.matMul(wkT));
+            NDArray dv = split(dz.matMul(wvT));
+            NDArray ds = dq.matMul(kT).add(q.matMul(swapLast(dk))).mul(scale);
+            NDArray dOut = softmaxTangent(ds).matMul(v).add(p.matMul(dv));
+            return merge(dOut).matMul(woT).reshape(t.getShape());
+        }
+
+        @Override
+        public NDArray applyTranspose(NDArray u) {
+            NDArray gOut = split(tokensOf(u).matMul(wo));
+            NDArray gs = softmaxTangent(gOut.matMul(vT)).mul(scale);
+            NDArray gq = gs.matMul(k);
+            NDArray gk = swapLast(gs).matMul(q);
+            NDArray gv = pT.matMul(gOut);
+            NDArray gz = merge(gq).matMul(wq).add(merge(gk).matMul(wk)).add(merge(gv).matMul(wv));
+            return norm.vjp(point.xhat(), point.inverseScale(), gz).reshape(u.getShape());
         }
     }
 }

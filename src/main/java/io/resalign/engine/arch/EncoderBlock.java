@@ -8,22 +8,25 @@ import io.resalign.engine.nn.LayerNorm;
 /**
  * Holds what the two pre-LN residual blocks of a Vision Transformer encoder layer share: a token
  * sequence (tokens, D) in and out, {@code h' = h + F(ln(h))} with phi the identity, one stage for
- * all 2L blocks, and a class-token Residual Jacobian (D x D).
+ * all 2L blocks, and a Residual Jacobian that is either the class token's (D x D, the default) or
+ * the whole sequence's ((N+1)D x (N+1)D).
  */
 abstract class EncoderBlock implements ResidualBlock {
     /** The stage of every encoder block: all 2L branches map (tokens, D) to itself. */
     static final String STAGE = "encoder";
 
     private final String name;
-    private final long tokens;
+    final long tokens;
     final long dim;
     final LayerNorm norm;
+    private final boolean sequence;
 
-    EncoderBlock(String name, long tokens, long dim, LayerNorm norm) {
+    EncoderBlock(String name, long tokens, long dim, LayerNorm norm, boolean sequence) {
         this.name = name;
         this.tokens = tokens;
         this.dim = dim;
         this.norm = norm;
+        this.sequence = sequence;
     }
 
     @Override
@@ -52,19 +55,29 @@ abstract class EncoderBlock implements ResidualBlock {
     }
 
     /**
-     * Returns the class-token Residual Jacobians at every sample of h (B, tokens, D): the derivative
-     * of the branch output at token 0 with respect to the branch input at token 0, the other tokens
-     * held at their values. See docs/metrics-definitions.md.
+     * Returns the Residual Jacobians at every sample of h (B, tokens, D): the class token's or the
+     * whole sequence's, as the manifest's {@code jacobian} says (docs/metrics-definitions.md).
      */
     @Override
-    public abstract JacobianOperator linearize(NDArray h);
+    public JacobianOperator linearize(NDArray h) {
+        return sequence ? linearizeSequence(h) : linearizeClassToken(h);
+    }
 
-    /** The batched (B, D x D) layout every class-token operator shares. */
-    abstract static class ClassTokenJacobian implements JacobianOperator {
+    /**
+     * Returns the class-token Jacobians (B, D x D): the derivative of the branch output at token 0
+     * with respect to the branch input at token 0, the other tokens held at their values.
+     */
+    abstract JacobianOperator linearizeClassToken(NDArray h);
+
+    /** Returns the full-sequence Jacobians (B, (N+1)D x (N+1)D), tangents flattened token-major. */
+    abstract JacobianOperator linearizeSequence(NDArray h);
+
+    /** The batched square layout (B, size x size) every encoder operator shares. */
+    abstract static class TokenJacobian implements JacobianOperator {
         private final long batch;
         private final long dim;
 
-        ClassTokenJacobian(long batch, long dim) {
+        TokenJacobian(long batch, long dim) {
             this.batch = batch;
             this.dim = dim;
         }

@@ -32,7 +32,9 @@ import java.util.Set;
  */
 public final class VisionTransformer implements ResidualNetwork {
     static final Set<String> HYPERPARAMETERS = Set.of("variant", "image_size", "patch_size", "num_layers", "num_heads", "hidden_dim",
-            "mlp_dim");
+            "mlp_dim", "jacobian");
+    /** The Residual Jacobian of every block: the class token's (D x D) or the whole sequence's. */
+    static final Set<String> JACOBIANS = Set.of("class_token", "sequence");
     /** torchvision's norm_layer is {@code partial(nn.LayerNorm, eps=1e-6)} for every LayerNorm. */
     static final double LN_EPS = 1e-6;
 
@@ -60,9 +62,10 @@ public final class VisionTransformer implements ResidualNetwork {
     private final List<ResidualBlock> blocks;
     private final LayerNorm finalNorm;
     private final Linear head;
+    private final boolean sequence;
 
-    private VisionTransformer(ModelManifest manifest, NDManager manager, long patch, NDArray patchWeight, NDArray patchBias,
-            NDArray classToken, NDArray positions, List<ResidualBlock> blocks, LayerNorm finalNorm, Linear head) {
+    private VisionTransformer(ModelManifest manifest, NDManager manager, boolean sequence, long patch, NDArray patchWeight,
+            NDArray patchBias, NDArray classToken, NDArray positions, List<ResidualBlock> blocks, LayerNorm finalNorm, Linear head) {
         this.manifest = manifest;
         this.manager = manager;
         this.preprocessing = new Preprocessing(manifest.input(), manager);
@@ -74,6 +77,7 @@ public final class VisionTransformer implements ResidualNetwork {
         this.blocks = List.copyOf(blocks);
         this.finalNorm = finalNorm;
         this.head = head;
+        this.sequence = sequence;
     }
 
     static VisionTransformer build(ModelManifest manifest, NamedTensors tensors, NDManager manager) throws IOException {
@@ -91,6 +95,7 @@ public final class VisionTransformer implements ResidualNetwork {
         int heads = hp.getInt("num_heads", v == null ? null : v.numHeads());
         int dim = hp.getInt("hidden_dim", v == null ? null : v.hiddenDim());
         int mlpDim = hp.getInt("mlp_dim", v == null ? null : v.mlpDim());
+        boolean sequence = hp.getChoice("jacobian", "class_token", JACOBIANS).equals("sequence");
         if (imageSize != input[1]) {
             throw new IOException(manifest.name() + ": image_size " + imageSize + " but input.shape " + Arrays.toString(input));
         }
@@ -110,13 +115,14 @@ public final class VisionTransformer implements ResidualNetwork {
         for (int i = 0; i < layers; i++) {
             String layer = "encoder_layer_" + i;
             String prefix = "encoder.layers." + layer;
-            blocks.add(EncoderAttentionBlock.load(tensors, prefix, layer + ".attention", tokens, dim, heads, LN_EPS));
-            blocks.add(EncoderMlpBlock.load(tensors, prefix, layer + ".mlp", tokens, dim, mlpDim, LN_EPS));
+            blocks.add(EncoderAttentionBlock.load(tensors, prefix, layer + ".attention", tokens, dim, heads, LN_EPS, sequence));
+            blocks.add(EncoderMlpBlock.load(tensors, prefix, layer + ".mlp", tokens, dim, mlpDim, LN_EPS, sequence));
         }
         LayerNorm finalNorm = LayerNorm.load(tensors, "encoder.ln", dim, LN_EPS);
         Linear head = Linear.load(tensors, "heads.head", manifest.numClasses(), dim);
         tensors.finish();
-        return new VisionTransformer(manifest, manager, patch, patchWeight, patchBias, classToken, positions, blocks, finalNorm, head);
+        return new VisionTransformer(manifest, manager, sequence, patch, patchWeight, patchBias, classToken, positions, blocks,
+                finalNorm, head);
     }
 
     @Override
@@ -155,10 +161,14 @@ public final class VisionTransformer implements ResidualNetwork {
         return head.forward(finalNorm.forward(last.get(":, 0, :")));
     }
 
-    /** Returns the class token's residual stream h[:, 0] (B, D): RA1's trajectory on a ViT. */
+    /**
+     * Returns RA1's trajectory point on a ViT: the class token's residual stream h[:, 0] (B, D) with
+     * class-token Jacobians, the whole sequence with full-sequence ones, so that the trajectory and
+     * the Jacobians describe the same vector.
+     */
     @Override
     public NDArray trajectoryPoint(NDArray state) {
-        return state.get(":, 0, :");
+        return sequence ? state : state.get(":, 0, :");
     }
 
     @Override

@@ -81,28 +81,14 @@ class TorchvisionVitTest {
     @Test
     void shouldMatchTorchAutogradWhenApplyingClassTokenJacobiansInFloat64() throws IOException {
         // measured <= 2.3e-15
-        assertProductsMatchTorch(DataType.FLOAT64, 1e-6);
+        TorchReference.assertVitProducts(dir, BLOCKS, "", DataType.FLOAT64, 1e-6);
     }
 
     /** The engine's production precision: float32 weights, h_l and tangents, against torch's float64. */
     @Test
     void shouldStayWithinFloat32RoundingOfTorchAutogradWhenClassTokenProductsRunInFloat32() throws IOException {
         // measured 1.8e-7 to 1.3e-6 (the second attention branch, after three residual blocks of float32 rounding)
-        assertProductsMatchTorch(DataType.FLOAT32, 1e-5);
-    }
-
-    private static void assertProductsMatchTorch(DataType type, double tolerance) throws IOException {
-        try (ResidualNetwork network = Architectures.load(dir, Device.cpu(), type);
-                NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> ref = TorchReference.read(m, dir);
-            Trajectory t = Trajectory.trace(network, ref.get("input").toType(type, false));
-            for (String name : BLOCKS) {
-                double[] errors = TorchReference.vitProductErrors(network, t, ref, name, type);
-                System.out.printf("vit %s %s: J v %.3g, J^T u %.3g%n", name, type, errors[0], errors[1]);
-                assertTrue(errors[0] <= tolerance, name + " " + type + ": J v vs torch jvp (float64) relative error " + errors[0]);
-                assertTrue(errors[1] <= tolerance, name + " " + type + ": J^T u vs torch vjp (float64) relative error " + errors[1]);
-            }
-        }
+        TorchReference.assertVitProducts(dir, BLOCKS, "", DataType.FLOAT32, 1e-5);
     }
 
     /**
@@ -147,16 +133,11 @@ class TorchvisionVitTest {
         try (ResidualNetwork network = Architectures.load(gray, Device.cpu(), DataType.FLOAT64);
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
             Map<String, NDArray> ref = TorchReference.read(m, gray);
-            Trajectory t = Trajectory.trace(network, ref.get("input"));
-            double logits = TorchReference.relativeError(t.logits(), ref.get("logits"));
+            double logits = TorchReference.relativeError(Trajectory.trace(network, ref.get("input")).logits(), ref.get("logits"));
             System.out.printf("vit 1 x 28 x 28 float64 logits %.3g%n", logits);
             assertTrue(logits <= 1e-6, "one-channel logits vs torchvision relative error " + logits);
-            for (String name : BLOCKS) {
-                double[] errors = TorchReference.vitProductErrors(network, t, ref, name, DataType.FLOAT64);
-                assertTrue(errors[0] <= 1e-6 && errors[1] <= 1e-6, name + ": J v / J^T u relative errors " + errors[0] + ", "
-                        + errors[1]);
-            }
         }
+        TorchReference.assertVitProducts(gray, BLOCKS, "", DataType.FLOAT64, 1e-6);
     }
 
     @Test

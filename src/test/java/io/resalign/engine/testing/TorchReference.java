@@ -3,11 +3,13 @@ package io.resalign.engine.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.resalign.engine.Trajectory;
+import io.resalign.engine.arch.Architectures;
 import io.resalign.engine.arch.ResidualBlock;
 import io.resalign.engine.arch.ResidualNetwork;
 import io.resalign.engine.jacobian.JacobianOperator;
@@ -54,14 +56,45 @@ public final class TorchReference {
         return actual.toType(DataType.FLOAT64, false).sub(e).norm().getDouble() / e.norm().getDouble();
     }
 
+    /**
+     * Loads a ViT model directory in one precision, runs the reference's input through it and
+     * asserts J v and J^T u of every named block against torch's, printing the measured errors.
+     *
+     * @param suffix the reference's key suffix: "" for class-token products, ".seq" for full-sequence ones
+     */
+    public static void assertVitProducts(Path model, List<String> blocks, String suffix, DataType type, double tolerance)
+            throws IOException {
+        try (ResidualNetwork network = Architectures.load(model, Device.cpu(), type);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> ref = read(m, model);
+            Trajectory t = Trajectory.trace(network, ref.get("input").toType(type, false));
+            for (String name : blocks) {
+                double[] errors = vitProductErrors(network, t, ref, name, name + suffix, type);
+                System.out.printf("vit%s %s %s: J v %.3g, J^T u %.3g%n", suffix, name, type, errors[0], errors[1]);
+                assertTrue(errors[0] <= tolerance, name + suffix + " " + type + ": J v vs torch jvp (float64) relative error " + errors[0]);
+                assertTrue(errors[1] <= tolerance, name + suffix + " " + type + ": J^T u vs torch vjp (float64) relative error "
+                        + errors[1]);
+            }
+        }
+    }
+
     /** Returns {J v error, J^T u error} of one block's class-token Jacobian against torch's jvp and vjp. */
     public static double[] vitProductErrors(ResidualNetwork network, Trajectory t, Map<String, NDArray> ref, String name, DataType type) {
+        return vitProductErrors(network, t, ref, name, name, type);
+    }
+
+    /**
+     * Returns {J v error, J^T u error} of one block's Jacobian against torch's, the reference's
+     * tangents and products under {@code key.v}, {@code key.jv}, {@code key.u}, {@code key.jtu}.
+     */
+    public static double[] vitProductErrors(ResidualNetwork network, Trajectory t, Map<String, NDArray> ref, String name, String key,
+            DataType type) {
         List<String> names = network.blocks().stream().map(ResidualBlock::name).toList();
         assertTrue(names.contains(name), name + " in " + names);
         int l = names.indexOf(name);
         JacobianOperator op = network.blocks().get(l).linearize(t.states().get(l));
-        double jv = relativeError(op.apply(ref.get(name + ".v").toType(type, false)), ref.get(name + ".jv"));
-        double jtu = relativeError(op.applyTranspose(ref.get(name + ".u").toType(type, false)), ref.get(name + ".jtu"));
+        double jv = relativeError(op.apply(ref.get(key + ".v").toType(type, false)), ref.get(key + ".jv"));
+        double jtu = relativeError(op.applyTranspose(ref.get(key + ".u").toType(type, false)), ref.get(key + ".jtu"));
         return new double[] {jv, jtu};
     }
 }
