@@ -125,7 +125,7 @@ public final class AlignmentEngine implements AutoCloseable {
         TopSingular[] svd = decompose(ops, batch, scope);
         double[][][] self = selfDots(svd, batch);
         double[][][] cross = crossAlignment(ops, svd, batch, blocks);
-        List<List<StageMetrics>> stages = TrajectoryShape.stages(trajectory, blocks);
+        List<List<StageMetrics>> stages = TrajectoryShape.stages(trajectory.measuredBy(network), blocks);
         float[] logits = trajectory.logits().toFloatArray();
         double[][] output = outputMetrics(trajectory.logits());
         int classes = network.manifest().numClasses();

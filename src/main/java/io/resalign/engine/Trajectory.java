@@ -25,4 +25,9 @@ public record Trajectory(List<NDArray> states, NDArray logits) {
         }
         return new Trajectory(List.copyOf(states), network.head(h));
     }
+
+    /** Returns the trajectory RA1 measures: every state through {@link ResidualNetwork#trajectoryPoint}. */
+    public Trajectory measuredBy(ResidualNetwork network) {
+        return new Trajectory(states.stream().map(network::trajectoryPoint).toList(), logits);
+    }
 }

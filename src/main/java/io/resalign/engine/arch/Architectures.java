@@ -15,7 +15,7 @@ import java.util.List;
 public final class Architectures {
 
     /** The architecture names a manifest may give. */
-    public static final List<String> NAMES = List.of("resnet-mlp", "resnet-conv");
+    public static final List<String> NAMES = List.of("resnet-mlp", "resnet-conv", "vit");
 
     private Architectures() {}
 
@@ -68,6 +68,7 @@ public final class Architectures {
             ResidualNetwork network = switch (manifest.architecture()) {
                 case "resnet-mlp" -> MlpResNet.build(manifest, tensors, manager);
                 case "resnet-conv" -> ConvResNet.build(manifest, tensors, manager);
+                case "vit" -> VisionTransformer.build(manifest, tensors, manager);
                 default -> throw new IOException(manifest.name() + ": unknown architecture '" + manifest.architecture()
                         + "', expected one of " + NAMES);
             };

@@ -36,6 +36,14 @@ public interface ResidualBlock {
      */
     JacobianOperator linearize(NDArray h);
 
+    /**
+     * Returns what the branch computes, a bounded metric label: {@code attention} or {@code mlp} for
+     * a Vision Transformer's two blocks per encoder layer, {@code residual} for the other families.
+     */
+    default String kind() {
+        return "residual";
+    }
+
     /** Returns whether the branch keeps the representation's shape (square Jacobian). */
     default boolean isSquare() {
         return inShape().equals(outShape());

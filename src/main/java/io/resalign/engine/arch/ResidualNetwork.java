@@ -26,6 +26,14 @@ public interface ResidualNetwork extends AutoCloseable {
     /** Returns the logits (B, C) for the last representation h_L. */
     NDArray head(NDArray last);
 
+    /**
+     * Returns the point of RA1's trajectory that a representation h_l (B, *shape_l) stands for: h_l
+     * itself by default, the class token's residual stream on a Vision Transformer.
+     */
+    default NDArray trajectoryPoint(NDArray state) {
+        return state;
+    }
+
     /** Releases the weights. */
     @Override
     void close();

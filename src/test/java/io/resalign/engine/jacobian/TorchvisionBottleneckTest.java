@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -21,11 +20,11 @@ import io.resalign.engine.arch.ResidualNetwork;
 import io.resalign.engine.metrics.BlockMetrics;
 import io.resalign.engine.model.ModelManifest;
 import io.resalign.engine.testing.Python;
+import io.resalign.engine.testing.TorchReference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,18 +90,11 @@ class TorchvisionBottleneckTest {
 
     /** The float64 results of torch, by name. */
     private static Map<String, NDArray> reference(NDManager manager, String arch) throws IOException {
-        NDList list = NDList.decode(manager, Files.readAllBytes(dir.resolve(arch).resolve("reference.safetensors")));
-        Map<String, NDArray> byName = new HashMap<>();
-        for (NDArray a : list) {
-            assertEquals(DataType.FLOAT64, a.getDataType(), a.getName());
-            byName.put(a.getName(), a);
-        }
-        return byName;
+        return TorchReference.read(manager, dir.resolve(arch));
     }
 
     private static double relativeError(NDArray actual, NDArray expected) {
-        NDArray e = expected.toType(DataType.FLOAT64, false);
-        return actual.toType(DataType.FLOAT64, false).sub(e).norm().getDouble() / e.norm().getDouble();
+        return TorchReference.relativeError(actual, expected);
     }
 
     private static int blockIndex(ResidualNetwork network, String name) {

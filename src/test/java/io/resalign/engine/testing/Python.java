@@ -21,6 +21,9 @@ public final class Python {
     /** torchvision's Bottleneck ResNets as the engine's reference (src/test/python/torchvision_reference.py). */
     public static final Path TORCHVISION_REFERENCE = Path.of("src/test/python/torchvision_reference.py");
 
+    /** torchvision's VisionTransformer as the engine's reference (src/test/python/torchvision_vit_reference.py). */
+    public static final Path TORCHVISION_VIT_REFERENCE = Path.of("src/test/python/torchvision_vit_reference.py");
+
     /**
      * Interpreters tried for torch, in order: the python3 on the PATH, then Debian's, where apt puts
      * python3-torch (a PATH python3 from pyenv or a venv does not see Debian's packages).
@@ -41,8 +44,17 @@ public final class Python {
      * torchvision; fails (never skips) when there is none.
      */
     public static String torchvision(String... args) throws IOException, InterruptedException {
+        return withTorch(TORCHVISION_REFERENCE, args);
+    }
+
+    /** Runs the torchvision ViT reference with its arguments, as {@link #torchvision}. */
+    public static String torchvisionVit(String... args) throws IOException, InterruptedException {
+        return withTorch(TORCHVISION_VIT_REFERENCE, args);
+    }
+
+    private static String withTorch(Path script, String... args) throws IOException, InterruptedException {
         List<String> all = new ArrayList<>();
-        all.add(TORCHVISION_REFERENCE.toString());
+        all.add(script.toString());
         all.addAll(List.of(args));
         return run(torchInterpreter(), all);
     }
