@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code docs/BENCHMARKS.md} carries those tables verbatim.
  */
 class DetectionResultsTest {
-    /** Every published run: the demo-mlp run of docs/BENCHMARKS.md, and the demo-conv run beside it. */
-    private static final List<Path> DIRS = List.of(Path.of("docs/benchmarks/detection"), Path.of("docs/benchmarks/detection-conv"));
+    /** Every published run: the demo-mlp run of docs/BENCHMARKS.md, and the demo-conv and demo-vit runs beside it. */
+    private static final List<Path> DIRS = List.of(Path.of("docs/benchmarks/detection"), Path.of("docs/benchmarks/detection-conv"),
+            Path.of("docs/benchmarks/detection-vit"));
 
     @Test
     void publishedTablesAreTheOnesTheDataGives() throws Exception {

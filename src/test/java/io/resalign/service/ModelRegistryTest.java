@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The registry on the real engine: a models directory with both bundled models, a second version
- * and two broken directories; the broken ones are reported and the rest serve.
+ * and two broken directories; the broken ones are reported and the rest serve. And the repository's
+ * own models/ directory, as the service loads it: every bundled model loads and is analysed.
  */
 class ModelRegistryTest {
     private static final Path DEMO = Path.of("models/demo-mlp");
@@ -84,6 +85,26 @@ class ModelRegistryTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> registry.analyse(new ModelVersion("demo-mlp", "7"), List.of()));
             assertTrue(e.getMessage().contains("loading failed"), e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldLoadAndAnalyseEveryBundledModelWhenPointedAtTheRepositoryModels() throws Exception {
+        Path models = Path.of("models");
+        try (ModelRegistry registry = ModelRegistry.load(models, DeviceChoice.CPU, EngineOptions.defaults())) {
+            assertEquals(List.of(new ModelVersion("demo-conv", "1"), new ModelVersion("demo-mlp", "1"),
+                    new ModelVersion("demo-mlp-noskip", "1"), new ModelVersion("demo-vit", "1")), registry.loaded());
+            assertTrue(registry.statuses().stream().allMatch(ModelStatus::loaded), registry.statuses().toString());
+            for (ModelVersion mv : registry.loaded()) {
+                SampleBatch batch = SampleReaders.read(models.resolve(mv.model()).resolve("samples.npy"));
+                List<SampleMetrics> metrics = registry.analyse(mv, records(mv.model(), mv.version(), batch, 0, 4));
+                assertEquals(4, metrics.size(), mv.toString());
+                for (SampleMetrics m : metrics) {
+                    assertTrue(m.predicted() >= 0 && m.predicted() < 10, mv + ": predicted " + m.predicted());
+                    assertTrue(m.alignment() > 0 && m.alignment() <= 1, mv + ": alignment " + m.alignment());
+                }
+                assertEquals(FeatureSchema.of(metrics.get(0)), registry.schema(mv), mv + ": the registry's schema is the engine's");
+            }
         }
     }
 

@@ -17,10 +17,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The committed trained models (models/demo-mlp and its no-skip counterfactual, models/demo-conv)
- * load through the engine, classify their bundled test images, carry their training record, and
- * the MLPs show the paper's contrast: Residual Jacobians align across depth with skips and much
- * less without.
+ * The committed trained models (models/demo-mlp and its no-skip counterfactual, models/demo-conv,
+ * models/demo-vit) load through the engine, classify their bundled test images, carry their
+ * training record, and the MLPs show the paper's contrast: Residual Jacobians align across depth
+ * with skips and much less without.
  */
 class DemoModelTest {
 
@@ -54,6 +54,34 @@ class DemoModelTest {
         }
         assertTrue(manifest.raw().at("/training/test_accuracy").asDouble() >= 0.88);
         assertEquals(60000, manifest.raw().at("/training/train_samples").asInt());
+    }
+
+    @Test
+    void demoVitModelIsTrainedAndClassifiesItsSamplesThroughItsEightEncoderBlocks() throws Exception {
+        Path dir = Path.of("models/demo-vit");
+        ModelManifest manifest = ModelManifest.read(dir);
+        assertEquals("vit", manifest.architecture());
+        assertEquals("fashion-mnist", manifest.raw().at("/training/dataset").asText());
+        assertEquals(60000, manifest.raw().at("/training/train_samples").asInt());
+        // Torch's accuracy on the 10k test set; the engine's is the same (models/demo-vit/README.md).
+        assertTrue(manifest.raw().at("/training/test_accuracy").asDouble() >= 0.85, "test accuracy on the 10k test set");
+        SampleBatch samples = SampleReaders.readLabelled(dir.resolve("samples.npy"), dir.resolve("labels.npy"));
+        try (ResidualNetwork network = Architectures.load(dir, Device.cpu());
+             AlignmentEngine engine = new AlignmentEngine(network, EngineOptions.defaults())) {
+            List<String> names = network.blocks().stream().map(b -> b.name()).toList();
+            assertEquals(List.of("encoder_layer_0.attention", "encoder_layer_0.mlp", "encoder_layer_1.attention", "encoder_layer_1.mlp",
+                    "encoder_layer_2.attention", "encoder_layer_2.mlp", "encoder_layer_3.attention", "encoder_layer_3.mlp"), names);
+            int n = samples.labels().length;
+            List<SampleMetrics> metrics = engine.analyse(samples.data(), n, 0);
+            int correct = 0;
+            for (SampleMetrics m : metrics) {
+                correct += m.predicted() == samples.labels()[m.index()] ? 1 : 0;
+                assertEquals(8, m.blocks().size());
+                assertTrue(m.alignment() > 0 && m.alignment() <= 1, "alignment " + m.alignment());
+            }
+            // torch classifies 60 of the 64 right and the engine predicts as torch does on all 10k test images
+            assertEquals(60, correct, correct + "/" + n + " bundled samples right");
+        }
     }
 
     private static double check(Path dir, boolean skip) throws Exception {
