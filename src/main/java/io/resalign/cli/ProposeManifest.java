@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -133,7 +134,7 @@ public final class ProposeManifest {
         if (Files.exists(target) && Files.isSameFile(target, o.weights)) {
             return;
         }
-        if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             if (!o.force) {
                 throw new IOException(target + " exists and is not " + o.weights + "; give --force to replace it");
             }

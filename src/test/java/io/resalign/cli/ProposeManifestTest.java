@@ -11,10 +11,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.resalign.engine.Trajectory;
 import io.resalign.engine.arch.Architectures;
 import io.resalign.engine.arch.ResidualNetwork;
 import io.resalign.engine.model.ModelManifest;
+import io.resalign.engine.testing.RandomModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +123,22 @@ class ProposeManifestTest {
         assertEquals(0, run.status(), run.err());
         assertTrue(Files.isSymbolicLink(out.resolve("model.safetensors")));
         assertEquals(JSON.readTree("[\"layer2.0\",\"layer2.1\",\"layer2.2\"]"), manifest(out).get("watch"));
+        assertArrayEquals(logits(original, new long[] {3, 8, 8}), logits(out, new long[] {3, 8, 8}), 0f);
+    }
+
+    @Test
+    void shouldProposeNoSkipWhenConvNetHasNoShortcutsWhereTorchvisionPutsThem() throws IOException {
+        ObjectNode m = RandomModels.manifest("noskip", "resnet-conv", 3, 3, 8, 8);
+        Path original = RandomModels.conv(m, 3, new int[] {1, 2}, new int[] {4, 8}, "cifar", 3, false, 9)
+                .write(dir.resolve("noskip"), m);
+        Path out = dir.resolve("proposed-noskip");
+
+        CliFixtures.Run run = CliFixtures.propose("--weights", original.resolve("model.safetensors").toString(), "--input-shape",
+                "3,8,8", "--out", out.toString());
+
+        assertEquals(0, run.status(), run.err());
+        assertEquals(JSON.readTree("{\"layers\":[1,2],\"widths\":[4,8],\"block\":\"basic\",\"stem\":\"cifar\",\"skip\":false}"),
+                manifest(out).get("hyperparameters"));
         assertArrayEquals(logits(original, new long[] {3, 8, 8}), logits(out, new long[] {3, 8, 8}), 0f);
     }
 

@@ -28,6 +28,7 @@ final class ConvFamily {
         }
     }
 
+    /** Returns how well the file is a torchvision ResNet, with the proposal when every tensor fits. */
     static Fit fit(TensorShapes file, ProposalRequest request) {
         long[] conv1 = file.shape("conv1.weight");
         String stemExpected = "shape [width, channels, 7, 7] (imagenet stem) or [width, channels, 3, 3] (cifar stem)";

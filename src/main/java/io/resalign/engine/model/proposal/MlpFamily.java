@@ -17,6 +17,7 @@ final class MlpFamily {
 
     private MlpFamily() {}
 
+    /** Returns how well the file is a resnet-mlp, with the proposal when every tensor fits. */
     static Fit fit(TensorShapes file, ProposalRequest request) {
         long[] stem = file.shape("stem.weight");
         ExpectedTensors expected = new ExpectedTensors();

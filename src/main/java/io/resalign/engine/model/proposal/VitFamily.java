@@ -21,6 +21,7 @@ final class VitFamily {
 
     private VitFamily() {}
 
+    /** Returns how well the file is a torchvision VisionTransformer, with the proposal when every tensor fits. */
     static Fit fit(TensorShapes file, ProposalRequest request) {
         long[] proj = file.shape("conv_proj.weight");
         if (proj == null || proj.length != 4 || proj[2] != proj[3]) {
