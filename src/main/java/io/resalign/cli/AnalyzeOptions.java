@@ -3,7 +3,6 @@ package io.resalign.cli;
 import io.resalign.engine.DeviceChoice;
 
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 
@@ -72,45 +71,14 @@ final class AnalyzeOptions {
      */
     static AnalyzeOptions parse(String[] args) throws UsageException {
         AnalyzeOptions o = new AnalyzeOptions();
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("-h")) {
-                o.help = true;
-                continue;
-            }
-            if (!arg.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + arg + "' (options start with --)");
-            }
-            String name = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            if (!KNOWN.contains(name)) {
-                throw new UsageException("unknown option '" + name + "'");
-            }
-            if (!seen.add(name)) {
-                throw new UsageException(name + " given more than once");
-            }
-            boolean flag = name.equals("--summary") || name.equals("--help");
-            if (flag) {
-                if (value != null) {
-                    throw new UsageException(name + " takes no value");
-                }
-            } else if (value == null) {
-                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-                    throw new UsageException(name + " needs a value");
-                }
-                value = args[++i];
-            }
+        for (CommandLine.Option option : CommandLine.split(args, KNOWN, Set.of("--summary", "--help"))) {
+            String name = option.name();
+            String value = option.value();
             switch (name) {
-                case "--model" -> o.model = path(name, value);
-                case "--input" -> o.input = path(name, value);
-                case "--labels" -> o.labels = path(name, value);
-                case "--output" -> o.output = path(name, value);
+                case "--model" -> o.model = CommandLine.path(name, value);
+                case "--input" -> o.input = CommandLine.path(name, value);
+                case "--labels" -> o.labels = CommandLine.path(name, value);
+                case "--output" -> o.output = CommandLine.path(name, value);
                 case "--format" -> {
                     o.format = switch (value.toLowerCase(Locale.ROOT)) {
                         case "jsonl" -> Format.JSONL;
@@ -119,19 +87,19 @@ final class AnalyzeOptions {
                     };
                     o.formatExplicit = true;
                 }
-                case "--batch" -> o.batch = positiveInt(name, value);
-                case "--k" -> o.k = positiveInt(name, value);
-                case "--limit" -> o.limit = positiveInt(name, value);
+                case "--batch" -> o.batch = CommandLine.positiveInt(name, value);
+                case "--k" -> o.k = CommandLine.positiveInt(name, value);
+                case "--limit" -> o.limit = CommandLine.positiveInt(name, value);
                 case "--device" -> o.device = switch (value.toLowerCase(Locale.ROOT)) {
                     case "cpu" -> DeviceChoice.CPU;
                     case "gpu" -> DeviceChoice.GPU;
                     case "auto" -> DeviceChoice.AUTO;
                     default -> throw new UsageException("--device must be cpu, gpu or auto, got '" + value + "'");
                 };
-                case "--dense-limit" -> o.denseLimit = nonNegativeLong(name, value);
-                case "--power-iterations" -> o.powerIterations = (int) nonNegativeInt(name, value);
-                case "--oversampling" -> o.oversampling = (int) nonNegativeInt(name, value);
-                case "--seed" -> o.seed = anyLong(name, value);
+                case "--dense-limit" -> o.denseLimit = CommandLine.nonNegativeLong(name, value);
+                case "--power-iterations" -> o.powerIterations = (int) CommandLine.nonNegativeInt(name, value);
+                case "--oversampling" -> o.oversampling = (int) CommandLine.nonNegativeInt(name, value);
+                case "--seed" -> o.seed = CommandLine.parseLong(name, value, "an integer");
                 case "--summary" -> o.summary = true;
                 case "--help" -> o.help = true;
                 default -> throw new IllegalStateException(name);
@@ -155,51 +123,4 @@ final class AnalyzeOptions {
 
     private static final Set<String> KNOWN = Set.of("--model", "--input", "--labels", "--output", "--format", "--batch", "--k",
             "--limit", "--device", "--dense-limit", "--power-iterations", "--oversampling", "--seed", "--summary", "--help");
-
-    private static Path path(String name, String value) throws UsageException {
-        if (value.isBlank()) {
-            throw new UsageException(name + " needs a non-empty path");
-        }
-        try {
-            return Path.of(value);
-        } catch (RuntimeException e) {
-            throw new UsageException(name + ": invalid path '" + value + "'");
-        }
-    }
-
-    private static int positiveInt(String name, String value) throws UsageException {
-        long v = parseLong(name, value, "a positive integer");
-        if (v < 1 || v > Integer.MAX_VALUE) {
-            throw new UsageException(name + " expects a positive integer, got '" + value + "'");
-        }
-        return (int) v;
-    }
-
-    private static long nonNegativeInt(String name, String value) throws UsageException {
-        long v = parseLong(name, value, "a non-negative integer");
-        if (v < 0 || v > Integer.MAX_VALUE) {
-            throw new UsageException(name + " expects a non-negative integer, got '" + value + "'");
-        }
-        return v;
-    }
-
-    private static long nonNegativeLong(String name, String value) throws UsageException {
-        long v = parseLong(name, value, "a non-negative integer");
-        if (v < 0) {
-            throw new UsageException(name + " expects a non-negative integer, got '" + value + "'");
-        }
-        return v;
-    }
-
-    private static long anyLong(String name, String value) throws UsageException {
-        return parseLong(name, value, "an integer");
-    }
-
-    private static long parseLong(String name, String value, String what) throws UsageException {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new UsageException(name + " expects " + what + ", got '" + value + "'");
-        }
-    }
 }

@@ -20,20 +20,35 @@ import java.util.Random;
 final class CliFixtures {
     private CliFixtures() {}
 
-    /** The outcome of one {@link Analyze#run}. */
+    /** The outcome of one command's run. */
     record Run(int status, String out, String err) {
         List<String> lines() {
             return out.isEmpty() ? List.of() : Arrays.asList(out.split("\n"));
         }
     }
 
+    /** A command's {@code run(args, out, err)}. */
+    interface Command {
+        int run(String[] args, PrintStream out, PrintStream err);
+    }
+
+    /** Runs {@link Analyze}. */
     static Run run(String... args) {
+        return run(Analyze::run, args);
+    }
+
+    /** Runs {@link ProposeManifest}. */
+    static Run propose(String... args) {
+        return run(ProposeManifest::run, args);
+    }
+
+    private static Run run(Command command, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Analyze.run(args, o, e);
+            status = command.run(args, o, e);
         }
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -35,6 +35,32 @@ public final class Safetensors {
     /** A tensor read from a file: its dtype as written, shape and values as float. */
     public record Tensor(String dtype, long[] shape, float[] values) {}
 
+    /** A tensor's entry in a file's header: dtype, shape and byte range within the data section. */
+    public record Entry(String dtype, long[] shape, long begin, long end) {
+        /** Returns the number of elements, the product of the shape (1 for a scalar). */
+        public long count() {
+            long count = 1;
+            for (long s : shape) {
+                count *= s;
+            }
+            return count;
+        }
+    }
+
+    /**
+     * Reads a file's header only: every tensor's dtype, shape and byte range, checked against the
+     * file's size, without reading any tensor data (a multi-gigabyte checkpoint costs one small read).
+     *
+     * @param file the safetensors file
+     * @return entries by name, in header order
+     * @throws IOException when the file is truncated or its header malformed
+     */
+    public static Map<String, Entry> header(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readHeader(file, channel).entries();
+        }
+    }
+
     /**
      * Reads every tensor of a file.
      *
@@ -44,43 +70,52 @@ public final class Safetensors {
      */
     public static Map<String, Tensor> read(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < 8) {
-                throw new IOException(file + ": not a safetensors file (" + size + " bytes, header length needs 8)");
-            }
-            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0);
-            long headerLength = lengthBytes.flip().getLong();
-            if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
-                throw new IOException(file + ": header length " + headerLength + " does not fit a file of " + size + " bytes");
-            }
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, headerBytes, 8);
-            JsonNode header;
-            try {
-                header = JSON.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new IOException(file + ": header is not valid JSON: " + e.getMessage(), e);
-            }
-            if (header == null || !header.isObject()) {
-                // valid JSON but no object (an array, a number, only spaces) would otherwise read as zero tensors
-                throw new IOException(file + ": header is not a JSON object of tensors");
-            }
-            long dataStart = 8 + headerLength;
-            long dataSize = size - dataStart;
+            Header header = readHeader(file, channel);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonNode> entry : header.properties()) {
-                if (entry.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                tensors.put(entry.getKey(), readTensor(file, channel, entry.getKey(), entry.getValue(), dataStart, dataSize));
+            for (Map.Entry<String, Entry> e : header.entries().entrySet()) {
+                tensors.put(e.getKey(), readTensor(file, channel, e.getKey(), e.getValue(), header.dataStart()));
             }
             return tensors;
         }
     }
 
-    private static Tensor readTensor(Path file, FileChannel channel, String name, JsonNode spec, long dataStart, long dataSize)
-            throws IOException {
+    /** A parsed header: the entries in order and where the data section starts. */
+    private record Header(Map<String, Entry> entries, long dataStart) {}
+
+    private static Header readHeader(Path file, FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size < 8) {
+            throw new IOException(file + ": not a safetensors file (" + size + " bytes, header length needs 8)");
+        }
+        ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, lengthBytes, 0);
+        long headerLength = lengthBytes.flip().getLong();
+        if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
+            throw new IOException(file + ": header length " + headerLength + " does not fit a file of " + size + " bytes");
+        }
+        ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+        readFully(channel, headerBytes, 8);
+        JsonNode header;
+        try {
+            header = JSON.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IOException(file + ": header is not valid JSON: " + e.getMessage(), e);
+        }
+        if (header == null || !header.isObject()) {
+            // valid JSON but no object (an array, a number, only spaces) would otherwise read as zero tensors
+            throw new IOException(file + ": header is not a JSON object of tensors");
+        }
+        long dataSize = size - 8 - headerLength;
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> entry : header.properties()) {
+            if (!entry.getKey().equals("__metadata__")) {
+                entries.put(entry.getKey(), entry(file, entry.getKey(), entry.getValue(), dataSize));
+            }
+        }
+        return new Header(entries, 8 + headerLength);
+    }
+
+    private static Entry entry(Path file, String name, JsonNode spec, long dataSize) throws IOException {
         String dtype = spec.path("dtype").asText("");
         JsonNode shapeNode = spec.path("shape");
         JsonNode offsets = spec.path("data_offsets");
@@ -88,13 +123,10 @@ public final class Safetensors {
             throw new IOException(file + ": tensor '" + name + "' lacks a shape or data_offsets [begin, end]");
         }
         long[] shape = new long[shapeNode.size()];
-        long count = 1;
         for (int i = 0; i < shape.length; i++) {
             shape[i] = shapeNode.get(i).asLong();
-            count *= shape[i];
         }
-        long begin = offsets.get(0).asLong();
-        long end = offsets.get(1).asLong();
+        Entry e = new Entry(dtype, shape, offsets.get(0).asLong(), offsets.get(1).asLong());
         int width = switch (dtype) {
             case "F64", "I64", "U64" -> 8;
             case "F32", "I32", "U32" -> 4;
@@ -102,11 +134,19 @@ public final class Safetensors {
             case "I8", "U8", "BOOL" -> 1;
             default -> throw new IOException(file + ": tensor '" + name + "' has unknown dtype '" + dtype + "'");
         };
-        if (begin < 0 || end > dataSize || end - begin != count * width) {
+        long count = e.count();
+        if (e.begin() < 0 || e.end() > dataSize || e.end() - e.begin() != count * width) {
             throw new IOException(file + ": tensor '" + name + "' (" + dtype + " " + java.util.Arrays.toString(shape)
-                    + ") needs " + count * width + " bytes but data_offsets [" + begin + ", " + end + "] give "
-                    + (end - begin) + " within a data section of " + dataSize);
+                    + ") needs " + count * width + " bytes but data_offsets [" + e.begin() + ", " + e.end() + "] give "
+                    + (e.end() - e.begin()) + " within a data section of " + dataSize);
         }
+        return e;
+    }
+
+    private static Tensor readTensor(Path file, FileChannel channel, String name, Entry e, long dataStart) throws IOException {
+        String dtype = e.dtype();
+        long[] shape = e.shape();
+        long count = e.count();
         if (!dtype.equals("F32") && !dtype.equals("F64")) {
             if (dtype.startsWith("I") || dtype.startsWith("U") || dtype.equals("BOOL")) {
                 return new Tensor(dtype, shape, null);
@@ -117,8 +157,9 @@ public final class Safetensors {
         if (count > Integer.MAX_VALUE) {
             throw new IOException(file + ": tensor '" + name + "' has " + count + " elements, more than one Java array holds");
         }
+        int width = dtype.equals("F32") ? 4 : 8;
         ByteBuffer bytes = ByteBuffer.allocate((int) (count * width)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(channel, bytes, dataStart + begin);
+        readFully(channel, bytes, dataStart + e.begin());
         bytes.flip();
         float[] values = new float[(int) count];
         if (dtype.equals("F32")) {

@@ -135,6 +135,36 @@ class SafetensorsTest {
     }
 
     @Test
+    void shouldGiveEveryDtypeAndShapeWithoutTheDataWhenReadingHeaderOnly() throws IOException {
+        // BF16 is refused by read(); the header alone describes it like any other tensor
+        Path file = new SafetensorsBuilder()
+                .f32("fc.weight", new float[] {1, 2, 3, 4, 5, 6}, 2, 3)
+                .raw("fc.bias", "BF16", new byte[] {0x00, 0x3f, 0x00, 0x40}, 2)
+                .i64("bn.num_batches_tracked", new long[] {7})
+                .write(dir.resolve("header.safetensors"));
+
+        Map<String, Safetensors.Entry> header = Safetensors.header(file);
+
+        assertEquals(List.of("fc.weight", "fc.bias", "bn.num_batches_tracked"), List.copyOf(header.keySet()));
+        assertArrayEquals(new long[] {2, 3}, header.get("fc.weight").shape());
+        assertEquals("BF16", header.get("fc.bias").dtype());
+        assertEquals(1, header.get("bn.num_batches_tracked").count());
+        assertEquals(24, header.get("fc.bias").begin());
+    }
+
+    @Test
+    void shouldNameTensorWhenHeaderOffsetsReachBeyondTheFile() throws IOException {
+        Path file = new SafetensorsBuilder().f32("fc.weight", new float[] {1, 2, 3, 4}, 4).write(dir.resolve("cut.safetensors"));
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            c.truncate(c.size() - 4);
+        }
+
+        IOException e = assertThrows(IOException.class, () -> Safetensors.header(file));
+
+        assertTrue(e.getMessage().contains("tensor 'fc.weight' (F32 [4]) needs 16 bytes"), e.getMessage());
+    }
+
+    @Test
     void shouldRefuseWithNameAndDtypeWhenTensorIsBf16() throws IOException {
         Path file = new SafetensorsBuilder()
                 .f32("fc.bias", new float[] {1, 2}, 2)

@@ -59,6 +59,21 @@ public final class Python {
         return run(torchInterpreter(), all);
     }
 
+    /**
+     * Runs an inline script, with its arguments, under a python3 that has torch and torchvision;
+     * fails (never skips) when there is none.
+     */
+    public static String torch(String script, String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("-c", script));
+        all.addAll(List.of(args));
+        return run(torchInterpreter(), all);
+    }
+
+    /** Runs a script file under a python3 that has torch and torchvision, in a working directory. */
+    public static String torchIn(Path workingDirectory, Path script) throws IOException, InterruptedException {
+        return run(torchInterpreter(), List.of(script.toAbsolutePath().toString()), workingDirectory);
+    }
+
     private static synchronized String torchInterpreter() throws IOException, InterruptedException {
         if (torchInterpreter == null) {
             for (String candidate : TORCH_INTERPRETERS) {
@@ -82,10 +97,18 @@ public final class Python {
     }
 
     private static String run(String interpreter, List<String> args) throws IOException, InterruptedException {
+        return run(interpreter, args, null);
+    }
+
+    private static String run(String interpreter, List<String> args, Path workingDirectory) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(interpreter);
         command.addAll(args);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (workingDirectory != null) {
+            builder.directory(workingDirectory.toFile());
+        }
+        Process p = builder.start();
         byte[] output = p.getInputStream().readAllBytes();
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();
