@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
 import io.resalign.engine.model.ModelManifest;
+import io.resalign.engine.model.TorchvisionVariants;
 import io.resalign.engine.model.NamedTensors;
 import io.resalign.engine.nn.BatchNorm;
 import io.resalign.engine.nn.Conv;
@@ -14,9 +15,7 @@ import io.resalign.engine.nn.Linear;
 import io.resalign.engine.nn.Preprocessing;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,24 +26,6 @@ import java.util.Set;
 public final class ConvResNet implements ResidualNetwork {
     static final Set<String> HYPERPARAMETERS = Set.of("variant", "layers", "widths", "block", "groups", "width_per_group", "stem",
             "skip", "bn_eps");
-
-    /** A torchvision model function's defaults: blocks per stage, block type, groups, width per group, stem. */
-    private record Variant(int[] layers, String block, int groups, int widthPerGroup, String stem) {}
-
-    private static final Map<String, Variant> VARIANTS = variants();
-
-    private static Map<String, Variant> variants() {
-        Map<String, Variant> v = new LinkedHashMap<>();
-        v.put("resnet18", new Variant(new int[] {2, 2, 2, 2}, "basic", 1, 64, "imagenet"));
-        v.put("resnet34", new Variant(new int[] {3, 4, 6, 3}, "basic", 1, 64, "imagenet"));
-        v.put("resnet18-cifar", new Variant(new int[] {2, 2, 2, 2}, "basic", 1, 64, "cifar"));
-        v.put("resnet50", new Variant(new int[] {3, 4, 6, 3}, "bottleneck", 1, 64, "imagenet"));
-        v.put("resnet101", new Variant(new int[] {3, 4, 23, 3}, "bottleneck", 1, 64, "imagenet"));
-        v.put("resnet152", new Variant(new int[] {3, 8, 36, 3}, "bottleneck", 1, 64, "imagenet"));
-        v.put("resnext50_32x4d", new Variant(new int[] {3, 4, 6, 3}, "bottleneck", 32, 4, "imagenet"));
-        v.put("wide_resnet50_2", new Variant(new int[] {3, 4, 6, 3}, "bottleneck", 1, 128, "imagenet"));
-        return java.util.Collections.unmodifiableMap(v);
-    }
 
     private final ModelManifest manifest;
     private final NDManager manager;
@@ -71,10 +52,10 @@ public final class ConvResNet implements ResidualNetwork {
         ModelManifest.Hyperparameters hp = manifest.hyperparameters();
         hp.requireOnly(HYPERPARAMETERS, "resnet-conv");
         // a variant gives defaults; hyper-parameters the manifest names explicitly override them
-        Variant variant = hp.has("variant") ? VARIANTS.get(hp.getChoice("variant", null, VARIANTS.keySet())) : null;
+        TorchvisionVariants.Resnet variant = hp.has("variant") ? TorchvisionVariants.RESNETS.get(hp.getChoice("variant", null, TorchvisionVariants.RESNETS.keySet())) : null;
         int[] layers = hp.getInts("layers", variant == null ? null : variant.layers());
         if (layers == null) {
-            throw new IOException(manifest.name() + ": resnet-conv needs 'layers' (e.g. [2,2,2,2]) or 'variant' " + VARIANTS.keySet());
+            throw new IOException(manifest.name() + ": resnet-conv needs 'layers' (e.g. [2,2,2,2]) or 'variant' " + TorchvisionVariants.RESNETS.keySet());
         }
         int[] widths = hp.getInts("widths", defaultWidths(layers.length));
         if (widths.length != layers.length) {

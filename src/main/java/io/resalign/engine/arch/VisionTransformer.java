@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.resalign.engine.model.ModelManifest;
+import io.resalign.engine.model.TorchvisionVariants;
 import io.resalign.engine.model.NamedTensors;
 import io.resalign.engine.nn.LayerNorm;
 import io.resalign.engine.nn.Linear;
@@ -14,9 +15,7 @@ import io.resalign.engine.nn.Preprocessing;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -37,19 +36,6 @@ public final class VisionTransformer implements ResidualNetwork {
     static final Set<String> JACOBIANS = Set.of("class_token", "sequence");
     /** torchvision's norm_layer is {@code partial(nn.LayerNorm, eps=1e-6)} for every LayerNorm. */
     static final double LN_EPS = 1e-6;
-
-    /** A torchvision model function's hyper-parameters. */
-    private record Variant(int imageSize, int patchSize, int numLayers, int numHeads, int hiddenDim, int mlpDim) {}
-
-    private static final Map<String, Variant> VARIANTS = variants();
-
-    private static Map<String, Variant> variants() {
-        Map<String, Variant> v = new LinkedHashMap<>();
-        v.put("vit_b_16", new Variant(224, 16, 12, 12, 768, 3072));
-        v.put("vit_b_32", new Variant(224, 32, 12, 12, 768, 3072));
-        v.put("vit_l_16", new Variant(224, 16, 24, 16, 1024, 4096));
-        return java.util.Collections.unmodifiableMap(v);
-    }
 
     private final ModelManifest manifest;
     private final NDManager manager;
@@ -83,7 +69,7 @@ public final class VisionTransformer implements ResidualNetwork {
     static VisionTransformer build(ModelManifest manifest, NamedTensors tensors, NDManager manager) throws IOException {
         ModelManifest.Hyperparameters hp = manifest.hyperparameters();
         hp.requireOnly(HYPERPARAMETERS, "vit");
-        Variant v = hp.has("variant") ? VARIANTS.get(hp.getChoice("variant", null, VARIANTS.keySet())) : null;
+        TorchvisionVariants.Vit v = hp.has("variant") ? TorchvisionVariants.VITS.get(hp.getChoice("variant", null, TorchvisionVariants.VITS.keySet())) : null;
         long[] input = manifest.input().shape();
         if (input.length != 3 || input[1] != input[2]) {
             throw new IOException(manifest.name() + ": vit needs input.shape [channels, image_size, image_size], got "

@@ -113,7 +113,7 @@ final class ConvFamily {
         if (!skip) {
             hp.put("skip", false);
         }
-        String variant = TorchvisionVariants.resnet(layers, planes, bottleneck, groups, widthPerGroup, stem.name(), skip);
+        String variant = KnownVariants.resnet(layers, planes, bottleneck, groups, widthPerGroup, stem.name(), skip);
         if (variant != null) {
             hp.put("variant", variant);
         }

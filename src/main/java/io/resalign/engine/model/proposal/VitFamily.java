@@ -1,5 +1,7 @@
 package io.resalign.engine.model.proposal;
 
+import io.resalign.engine.model.TorchvisionVariants;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -75,7 +77,7 @@ final class VitFamily {
         if (fit.misfit() != null) {
             return fit;
         }
-        Map.Entry<String, TorchvisionVariants.Vit> variant = TorchvisionVariants.vit(patch, layers, hidden, mlp);
+        Map.Entry<String, TorchvisionVariants.Vit> variant = KnownVariants.vit(patch, layers, hidden, mlp);
         Integer heads = request.numHeads() != null ? request.numHeads() : variant != null ? variant.getValue().numHeads() : null;
         if (heads == null) {
             return new Fit(ARCHITECTURE, NAMES, expected, null, "a vit of hidden_dim " + hidden + ", " + layers + " layers, patch_size "
