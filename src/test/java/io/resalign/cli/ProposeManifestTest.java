@@ -77,6 +77,11 @@ class ProposeManifestTest {
 
     /** Proposes a directory for a bundled model from its weights alone and checks it against the bundled one. */
     private JsonNode assertRoundTrip(String bundledName, String inputShape, long... shape) throws IOException {
+        return assertRoundTrip(bundledName, inputShape, shape, new String[0]);
+    }
+
+    /** As above, with further options (what the weights cannot show, such as a ViT's heads). */
+    private JsonNode assertRoundTrip(String bundledName, String inputShape, long[] shape, String... extra) throws IOException {
         Path bundled = Path.of("models", bundledName);
         JsonNode original = manifest(bundled);
         Path classes = Files.write(dir.resolve(bundledName + "-classes.txt"),
@@ -85,6 +90,7 @@ class ProposeManifestTest {
         List<String> args = new ArrayList<>(List.of("--weights", bundled.resolve("model.safetensors").toString(), "--input-shape",
                 inputShape, "--out", out.toString(), "--name", bundledName));
         args.addAll(List.of(preprocessingOf(original, classes.toString())));
+        args.addAll(List.of(extra));
 
         CliFixtures.Run run = CliFixtures.propose(args.toArray(String[]::new));
 
@@ -110,6 +116,16 @@ class ProposeManifestTest {
 
         assertEquals(JSON.readTree("{\"layers\":[2,2,2],\"widths\":[8,16,32],\"block\":\"basic\",\"stem\":\"cifar\"}"),
                 proposed.get("hyperparameters"));
+    }
+
+    @Test
+    void shouldGiveBundledLogitsWhenProposingFromDemoVitWeightsWithItsHeads() throws IOException {
+        JsonNode proposed = assertRoundTrip("demo-vit", "1,28,28", new long[] {1, 28, 28}, "--num-heads", "4");
+
+        JsonNode bundled = manifest(Path.of("models", "demo-vit")).get("hyperparameters");
+        for (String key : List.of("image_size", "patch_size", "num_layers", "num_heads", "hidden_dim", "mlp_dim")) {
+            assertEquals(bundled.get(key).asLong(), proposed.get("hyperparameters").get(key).asLong(), key);
+        }
     }
 
     @Test
