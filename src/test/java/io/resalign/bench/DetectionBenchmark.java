@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
  * {@code windows-seed<S>.csv} per seed, {@code calibration.csv}), the tables computed from them
  * ({@code results.md}) and the plots of the first seed ({@code src/test/python/detection_plots.py})
  * to {@code --out}, and prints the tables.
- * Run with {@code OMP_WAIT_POLICY=PASSIVE ./mvnw -q -o test-compile exec:exec@detection-bench}; flags in
+ * Run with {@code OMP_WAIT_POLICY=PASSIVE ./mvnw -q test-compile exec:exec@detection-bench}; flags in
  * {@link Settings#USAGE}.
  */
 public final class DetectionBenchmark {
@@ -137,7 +137,7 @@ public final class DetectionBenchmark {
         }
 
         String command() {
-            return "OMP_WAIT_POLICY=PASSIVE ./mvnw -q -o test-compile exec:exec@detection-bench";
+            return "OMP_WAIT_POLICY=PASSIVE ./mvnw -q test-compile exec:exec@detection-bench";
         }
     }
 

@@ -24,7 +24,7 @@ import java.util.Map;
  * machine, a rough phase profile, and the resident-memory growth over many W-mlp batches.
  *
  * <p>It prints numbers and asserts nothing. Run it with
- * {@code ./mvnw -q -o test-compile exec:exec@bench -Dbench.args="--quick"}; flags:
+ * {@code ./mvnw -q test-compile exec:exec@bench -Dbench.args="--quick"}; flags:
  * {@code --workloads W-mlp,W-mlp-wide,W-conv}, {@code --batches N} (timed W-mlp batches, also the
  * RSS loop; default 1000), {@code --timed N} (timed batches of the other workloads; default 3),
  * {@code --naive-samples N} (samples whose full SVDs the wide baseline computes; default 8),

@@ -67,7 +67,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * </ol>
  *
  * <p>It prints numbers and asserts nothing. Run with
- * {@code ./mvnw -q -o test-compile exec:exec@stream-bench -Dstream-bench.args="..."}; flags:
+ * {@code ./mvnw -q test-compile exec:exec@stream-bench -Dstream-bench.args="..."}; flags:
  * {@code --samples N} (pre-produced samples, default 2400: the default reference of 2,000
  * completes and the first windows are tested in (b), so (c) sees the steady state),
  * {@code --engine-batches N} (timed engine-only batches, half before and half after (b), default 40), {@code --warmup-batches N} (default 3),
