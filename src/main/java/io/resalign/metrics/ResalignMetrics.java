@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Names every meter the service exports (docs/metrics.md is the list operators read; a test keeps
  * both equal). Prefix {@code resalign_}, base units, {@code _total} on counters (Micrometer's
  * Prometheus naming adds the suffix and the unit), labels only from the bounded set {@code model},
- * {@code version}, {@code block}, {@code stage}, {@code reason}, {@code feature}, {@code device}.
+ * {@code version}, {@code block}, {@code position}, {@code stage}, {@code kind}, {@code reason}, {@code feature},
+ * {@code device}.
  *
  * <p>Counters are incremented by the stream threads; the monitor gauges read the latest
  * {@link MonitorGauges} a stream task published, so a scrape never touches a monitor.
@@ -49,6 +50,7 @@ public class ResalignMetrics {
     public static final String ENGINE_DEVICE = "resalign.engine.device";
     public static final String MODEL_LOADED = "resalign.model.loaded";
     public static final String MODEL_CLASSES = "resalign.model.classes";
+    public static final String BLOCK_INFO = "resalign.block.info";
     public static final String WINDOW_FEATURE_MEAN = "resalign.window.feature.mean";
     public static final String WINDOW_BLOCK_FEATURE_MEAN = "resalign.window.block.feature.mean";
     public static final String REFERENCE_FEATURE_MEAN = "resalign.reference.feature.mean";
@@ -199,6 +201,24 @@ public class ResalignMetrics {
         return out;
     }
 
+    /**
+     * Exports one 1-valued gauge per watched block, labelled with its stage, its kind and its position
+     * in the network (zero-padded, so that sorting the label sorts the blocks in forward order): the
+     * join that lets a dashboard order 16 or 24 blocks and filter attention from MLP branches.
+     */
+    private void blockInfo(ModelStatus s) {
+        int digits = Integer.toString(Math.max(0, s.blocks().size() - 1)).length();
+        for (int i = 0; i < s.blocks().size(); i++) {
+            ModelStatus.Block b = s.blocks().get(i);
+            String position = String.format(java.util.Locale.ROOT, "%0" + digits + "d", i);
+            Gauge.builder(BLOCK_INFO, () -> 1)
+                    .description("1 per watched block, labelled with its stage, kind and position in the forward order")
+                    .tags("model", s.model(), "version", s.version(), "block", b.name(), "position", position,
+                            "stage", b.stage(), "kind", b.kind())
+                    .register(registry);
+        }
+    }
+
     private static Tags tags(ModelVersion mv) {
         return Tags.of("model", mv.model(), "version", mv.version());
     }
@@ -219,6 +239,7 @@ public class ResalignMetrics {
                 int classes = s.classes();
                 Gauge.builder(MODEL_CLASSES, () -> classes).description("The model version's number of classes C (RA3: effective ranks stay at or below it)")
                         .tags("model", s.model(), "version", s.version()).register(registry);
+                blockInfo(s);
                 of(new ModelVersion(s.model(), s.version()));
             }
         }

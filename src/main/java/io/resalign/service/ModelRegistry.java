@@ -50,7 +50,8 @@ public final class ModelRegistry implements AutoCloseable {
     private volatile boolean closed;
 
     /** One loaded model version; its monitor lock serialises the engine. */
-    private record Served(ModelManifest manifest, ResidualNetwork network, AlignmentEngine engine, FeatureSchema schema) {}
+    private record Served(ModelManifest manifest, ResidualNetwork network, AlignmentEngine engine, FeatureSchema schema,
+            List<ModelStatus.Block> blocks) {}
 
     private ModelRegistry(Device device, Map<ModelVersion, Served> served, List<ModelStatus> statuses, ModelCatalog catalog) {
         this.device = device;
@@ -104,7 +105,8 @@ public final class ModelRegistry implements AutoCloseable {
                 Served one = open(manifest, dir, device, options);
                 served.put(key, one);
                 specs.add(ModelSpec.of(model, version, manifest.input().shape(), manifest.numClasses(), maxBatch));
-                statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.LOADED, label, millisSince(start), "", classes));
+                statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.LOADED, label, millisSince(start), "", classes,
+                        one.blocks()));
             } catch (IOException | RuntimeException e) {
                 statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.FAILED, label, millisSince(start), describe(e),
                         classes));
@@ -117,18 +119,20 @@ public final class ModelRegistry implements AutoCloseable {
         ResidualNetwork network = Architectures.load(dir, device);
         try {
             AlignmentEngine engine = new AlignmentEngine(network, options);
-            return new Served(manifest, network, engine, FeatureSchema.forBlocks(watchedBlocks(network)));
+            List<ResidualBlock> watched = watchedBlocks(network);
+            return new Served(manifest, network, engine, FeatureSchema.forBlocks(watched.stream().map(ResidualBlock::name).toList()),
+                    watched.stream().map(b -> new ModelStatus.Block(b.name(), b.stage(), b.kind())).toList());
         } catch (RuntimeException e) {
             network.close();
             throw e;
         }
     }
 
-    /** Returns the watched block names in engine order (the order of the engine's per-block metrics). */
-    private static List<String> watchedBlocks(ResidualNetwork network) {
+    /** Returns the watched blocks in engine order (the order of the engine's per-block metrics). */
+    private static List<ResidualBlock> watchedBlocks(ResidualNetwork network) {
         ModelManifest manifest = network.manifest();
-        return network.blocks().stream().map(ResidualBlock::name)
-                .filter(name -> manifest.watchesAll() || manifest.watch().contains(name))
+        return network.blocks().stream()
+                .filter(b -> manifest.watchesAll() || manifest.watch().contains(b.name()))
                 .toList();
     }
 

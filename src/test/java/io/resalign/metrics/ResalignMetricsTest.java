@@ -47,6 +47,25 @@ class ResalignMetricsTest {
     }
 
     @Test
+    void shouldLabelEveryWatchedBlockWithItsZeroPaddedPositionStageAndKind() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(registry);
+        List<ModelStatus.Block> blocks = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            blocks.add(new ModelStatus.Block("encoder_layer_" + i / 2 + (i % 2 == 0 ? ".attention" : ".mlp"), "encoder",
+                    i % 2 == 0 ? "attention" : "mlp"));
+        }
+        metrics.modelsLoaded("cpu", List.of(new ModelStatus("vit", "1", java.nio.file.Path.of("vit"), ModelStatus.State.LOADED,
+                "cpu", 5, "", 10, blocks)));
+        String scrape = registry.scrape();
+        assertTrue(scrape.contains("resalign_block_info{block=\"encoder_layer_0.attention\",kind=\"attention\",model=\"vit\","
+                + "position=\"00\",stage=\"encoder\",version=\"1\",} 1.0"), scrape);
+        assertTrue(scrape.contains("resalign_block_info{block=\"encoder_layer_5.mlp\",kind=\"mlp\",model=\"vit\","
+                + "position=\"11\",stage=\"encoder\",version=\"1\",} 1.0"), scrape);
+        assertEquals(12, registry.find(ResalignMetrics.BLOCK_INFO).gauges().size());
+    }
+
+    @Test
     void shouldRecordNowMinusTheSampleTimestampForEverySampleOfTheBatch() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ResalignMetrics metrics = new ResalignMetrics(registry);
