@@ -67,6 +67,23 @@ public interface ResalignConfig {
         @WithDefault("0")
         double rateLimit();
 
+        /**
+         * Share of the wall-clock time the engine may work for this replica's model versions together,
+         * averaged over a minute and split evenly among the active ones; samples over it are skipped and
+         * counted, so a model whose samples cost seconds is sampled rather than falling behind its topic.
+         * In [0, 1]; 0 for no limit (docs/kafka.md, "Engine share").
+         */
+        @WithDefault("0.75")
+        double engineShare();
+
+        /**
+         * Engine seconds, at a model version's measured cost per sample, at which a batch is analysed
+         * before it is full: a model whose samples cost seconds gets smaller batches, and the stream
+         * thread returns to its consumer well within {@code max.poll.interval.ms}.
+         */
+        @WithDefault("20")
+        double maxEngineSeconds();
+
         /** Most samples one record may carry (a V2 request with a batch axis). */
         @WithDefault("64")
         int maxRecordSamples();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.LongPredicate;
 
 /**
  * Groups the records of one model version into engine batches: a batch is ready when it reaches
@@ -27,6 +28,7 @@ public final class MicroBatcher {
     private final int maxSize;
     private final long maxWaitMillis;
     private final TokenBucket bucket;
+    private final LongPredicate admission;
     private List<SampleRecord> pending = new ArrayList<>();
     private long oldestMillis;
     private long accepted;
@@ -40,6 +42,19 @@ public final class MicroBatcher {
      * @param samplesPerSecond rate limit, 0 for none
      */
     public MicroBatcher(int maxSize, long maxWaitMillis, double samplesPerSecond) {
+        this(maxSize, maxWaitMillis, samplesPerSecond, nowMillis -> true);
+    }
+
+    /**
+     * Creates a batcher whose records must also pass {@code admission} (asked first, with the
+     * arrival time) to reach the engine.
+     *
+     * @param maxSize records per batch, at least 1
+     * @param maxWaitMillis longest time the oldest pending record waits, at least 0
+     * @param samplesPerSecond rate limit, 0 for none
+     * @param admission says whether a record arriving at the given time may go to the engine
+     */
+    public MicroBatcher(int maxSize, long maxWaitMillis, double samplesPerSecond, LongPredicate admission) {
         if (maxSize < 1) {
             throw new IllegalArgumentException("batch max size must be at least 1, was " + maxSize);
         }
@@ -49,15 +64,16 @@ public final class MicroBatcher {
         this.maxSize = maxSize;
         this.maxWaitMillis = maxWaitMillis;
         this.bucket = new TokenBucket(samplesPerSecond);
+        this.admission = admission;
     }
 
     /**
-     * Takes a record that arrived at {@code nowMillis}, unless the rate limit skips it.
+     * Takes a record that arrived at {@code nowMillis}, unless the admission test or the rate limit skips it.
      *
      * @return the full batch when this record completes one, else empty
      */
     public Optional<List<SampleRecord>> add(SampleRecord record, long nowMillis) {
-        if (!bucket.tryTake(nowMillis)) {
+        if (!admission.test(nowMillis) || !bucket.tryTake(nowMillis)) {
             skipped++;
             return Optional.empty();
         }

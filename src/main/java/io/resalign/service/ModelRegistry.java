@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -51,7 +52,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** One loaded model version; its monitor lock serialises the engine. */
     private record Served(ModelManifest manifest, ResidualNetwork network, AlignmentEngine engine, FeatureSchema schema,
-            List<ModelStatus.Block> blocks) {}
+            List<ModelStatus.Block> blocks, AtomicLong engineNanos, AtomicLong engineSamples) {}
 
     private ModelRegistry(Device device, Map<ModelVersion, Served> served, List<ModelStatus> statuses, ModelCatalog catalog) {
         this.device = device;
@@ -121,7 +122,8 @@ public final class ModelRegistry implements AutoCloseable {
             AlignmentEngine engine = new AlignmentEngine(network, options);
             List<ResidualBlock> watched = watchedBlocks(network);
             return new Served(manifest, network, engine, FeatureSchema.forBlocks(watched.stream().map(ResidualBlock::name).toList()),
-                    watched.stream().map(b -> new ModelStatus.Block(b.name(), b.stage(), b.kind())).toList());
+                    watched.stream().map(b -> new ModelStatus.Block(b.name(), b.stage(), b.kind())).toList(), new AtomicLong(),
+                    new AtomicLong());
         } catch (RuntimeException e) {
             network.close();
             throw e;
@@ -187,8 +189,30 @@ public final class ModelRegistry implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the model registry is closed");
             }
-            return one.engine().analyse(inputs, records.size(), 0);
+            long start = System.nanoTime();
+            try {
+                return one.engine().analyse(inputs, records.size(), 0);
+            } finally {
+                one.engineNanos().addAndGet(System.nanoTime() - start);
+                one.engineSamples().addAndGet(records.size());
+            }
         }
+    }
+
+    /**
+     * Returns the engine time spent on a model version since loading, nanoseconds, measured inside
+     * the engine lock (waiting for it does not count); 0 when the version is not loaded.
+     */
+    public long engineNanos(ModelVersion modelVersion) {
+        Served one = served.get(modelVersion);
+        return one == null ? 0 : one.engineNanos().get();
+    }
+
+    /** Returns the mean engine seconds per sample of a model version so far; NaN before its first batch or when not loaded. */
+    public double engineSecondsPerSample(ModelVersion modelVersion) {
+        Served one = served.get(modelVersion);
+        long samples = one == null ? 0 : one.engineSamples().get();
+        return samples == 0 ? Double.NaN : one.engineNanos().get() / 1e9 / samples;
     }
 
     /** Returns the feature schema of a loaded model version (its watched blocks in engine order). */

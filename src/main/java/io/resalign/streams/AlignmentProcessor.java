@@ -7,6 +7,7 @@ import io.resalign.drift.ModelVersion;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.AlignmentReport;
+import io.resalign.service.EngineBudget;
 import io.resalign.service.MicroBatcher;
 import io.resalign.service.ModelMonitor;
 import io.resalign.service.ModelRegistry;
@@ -69,9 +70,19 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
      * @param batchSize samples per engine batch
      * @param maxWaitMillis longest wait of a pending sample
      * @param rateLimit samples per second per model version, 0 for none
+     * @param engineShare the share of engine time the replica's model versions may take together
+     *     (service.EngineBudget), 0 for no limit
+     * @param maxBatchSeconds engine seconds at the measured cost per sample beyond which a batch is
+     *     analysed before it is full
      * @param drift windows, reference and test
      */
-    record Settings(int batchSize, long maxWaitMillis, double rateLimit, DriftSettings drift) {
+    record Settings(int batchSize, long maxWaitMillis, double rateLimit, double engineShare, double maxBatchSeconds,
+            DriftSettings drift) {
+        /** Settings without an engine share or a batch cost cap (every sample the rate limit admits goes to the engine). */
+        Settings(int batchSize, long maxWaitMillis, double rateLimit, DriftSettings drift) {
+            this(batchSize, maxWaitMillis, rateLimit, 0, Double.POSITIVE_INFINITY, drift);
+        }
+
         /** How often the punctuator looks at the batchers and the command inbox. */
         Duration punctuation() {
             return Duration.ofMillis(Math.max(10, Math.min(1000, maxWaitMillis / 2)));
@@ -82,6 +93,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     private final SampleDecoder decoder;
     private final ResalignMetrics metrics;
     private final MonitorBoard board;
+    private final EngineBudget budget;
     private final Settings settings;
     private final Map<ModelVersion, MicroBatcher> batchers = new HashMap<>();
     private ProcessorContext<Object, byte[]> context;
@@ -89,11 +101,13 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     private PendingSamples pending;
     private MonitorBoard.Inbox inbox;
 
-    AlignmentProcessor(ModelRegistry registry, SampleDecoder decoder, ResalignMetrics metrics, MonitorBoard board, Settings settings) {
+    AlignmentProcessor(ModelRegistry registry, SampleDecoder decoder, ResalignMetrics metrics, MonitorBoard board,
+            EngineBudget budget, Settings settings) {
         this.registry = registry;
         this.decoder = decoder;
         this.metrics = metrics;
         this.board = board;
+        this.budget = budget;
         this.settings = settings;
     }
 
@@ -147,6 +161,9 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             }
             pending.waits(origin, i, sample);
             metrics.pending(mv, 1);
+            if (batch.isEmpty() && costsTooMuchToWait(mv, batcher)) {
+                batch = batcher.drain();
+            }
             batch.ifPresent(b -> analyse(mv, b));
         }
         // Kept only when samples of it still wait: a record that completed a batch, or whose samples
@@ -157,9 +174,20 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         }
     }
 
+    /**
+     * Says whether the pending batch would already take the configured engine seconds at the model
+     * version's measured cost: a model whose samples cost seconds is analysed in smaller
+     * batches, so that the stream thread comes back to its consumer well within
+     * {@code max.poll.interval.ms} (5 minutes) and the pending samples wait less.
+     */
+    private boolean costsTooMuchToWait(ModelVersion mv, MicroBatcher batcher) {
+        double perSample = registry.engineSecondsPerSample(mv);
+        return perSample * batcher.pending() >= settings.maxBatchSeconds(); // false while NaN (nothing measured yet)
+    }
+
     private MicroBatcher batcher(ModelVersion mv) {
         return batchers.computeIfAbsent(mv,
-                k -> new MicroBatcher(settings.batchSize(), settings.maxWaitMillis(), settings.rateLimit()));
+                k -> new MicroBatcher(settings.batchSize(), settings.maxWaitMillis(), settings.rateLimit(), now -> budget.admit(k, now)));
     }
 
     /**
@@ -204,7 +232,11 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
                     pending.waits(p, i, samples.get(i));
                     metrics.pending(mv, 1);
                     resumed++;
-                    batcher.readmit(samples.get(i), now).ifPresent(b -> analyse(mv, b));
+                    var batch = batcher.readmit(samples.get(i), now);
+                    if (batch.isEmpty() && costsTooMuchToWait(mv, batcher)) {
+                        batch = batcher.drain();
+                    }
+                    batch.ifPresent(b -> analyse(mv, b));
                 }
             }
         }

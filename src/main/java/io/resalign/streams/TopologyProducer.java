@@ -7,6 +7,7 @@ import io.resalign.drift.Combiner;
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.ModelVersion;
 import io.resalign.metrics.ResalignMetrics;
+import io.resalign.service.EngineBudget;
 import io.resalign.service.ModelRegistry;
 import io.resalign.service.MonitorRecords;
 import io.resalign.streams.record.SampleDecoder;
@@ -68,7 +69,9 @@ public class TopologyProducer {
         SampleDecoder decoder = new SampleDecoder(registry.catalog());
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), Topics.INFERENCE_SAMPLES);
-        topology.addProcessor(PROCESSOR, () -> new AlignmentProcessor(registry, decoder, metrics, board, settings), SOURCE);
+        // one budget for the replica's tasks: together they may take the configured share of engine time
+        EngineBudget budget = new EngineBudget(settings.engineShare(), registry::engineNanos);
+        topology.addProcessor(PROCESSOR, () -> new AlignmentProcessor(registry, decoder, metrics, board, budget, settings), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MONITOR_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         // Cached: most pending records are analysed within a commit interval, and the cache then
@@ -85,7 +88,8 @@ public class TopologyProducer {
     /** Reads the processor settings from the configuration. */
     static AlignmentProcessor.Settings settings(ResalignConfig config) {
         ResalignConfig.BatchConfig b = config.batch();
-        return new AlignmentProcessor.Settings(b.size(), b.maxWaitMs(), b.rateLimit(), driftSettings(config));
+        return new AlignmentProcessor.Settings(b.size(), b.maxWaitMs(), b.rateLimit(), b.engineShare(), b.maxEngineSeconds(),
+                driftSettings(config));
     }
 
     /** Returns the drift settings the service's monitors run with under {@code config}. */

@@ -146,7 +146,9 @@ public final class StreamingBenchmark {
         Workload workload = Workload.mlp(MODEL, 128, 32);
         workload.writeModel(models);
         SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().withMapping(ResalignConfig.class)
-                .withDefaultValue("resalign.models-dir", models.toString());
+                .withDefaultValue("resalign.models-dir", models.toString())
+                // the pipeline's maximum: the engine share would cap the streamed rate at a share of the engine's
+                .withDefaultValue("resalign.batch.engine-share", "0");
         s.overrides.forEach(builder::withDefaultValue);
         ResalignConfig config = builder.build().getConfigMapping(ResalignConfig.class);
         int batch = config.batch().size();
@@ -154,9 +156,9 @@ public final class StreamingBenchmark {
         System.out.println("resalign streaming benchmark  " + ZonedDateTime.now());
         System.out.printf("JVM %s, available processors %d, env OMP_WAIT_POLICY=%s, load average %s%n", Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), System.getenv("OMP_WAIT_POLICY"), MachineRates.loadAverage());
-        System.out.printf("model %s (%s); service settings: batch size %d, max wait %d ms, rate limit %s, reference %d samples, "
+        System.out.printf("model %s (%s); service settings: batch size %d, max wait %d ms, rate limit %s, engine-share setting %s, reference %d samples, "
                 + "window %d/%d; samples topic partitions %d%n", MODEL, workload.description().replace("batch 32, ", ""), batch,
-                config.batch().maxWaitMs(), config.batch().rateLimit(), config.drift().referenceSize(), config.drift().windowSize(),
+                config.batch().maxWaitMs(), config.batch().rateLimit(), config.batch().engineShare(), config.drift().referenceSize(), config.drift().windowSize(),
                 config.drift().windowAdvance(), s.partitions);
 
         try (ModelRegistry registry = ModelRegistryProducer.load(config)) {

@@ -105,4 +105,21 @@ class MicroBatcherTest {
         batcher.add(record(3), 0);
         assertEquals(1, batcher.skipped(), "the bucket is empty now");
     }
+
+    @Test
+    void shouldSkipAndCountARecordTheAdmissionTestRefusesWithoutTakingAToken() {
+        java.util.List<Long> asked = new ArrayList<>();
+        MicroBatcher batcher = new MicroBatcher(1, 0, 1.0, now -> {
+            asked.add(now);
+            return now >= 2_000;
+        });
+
+        assertTrue(batcher.add(record(0), 1_000).isEmpty(), "refused by the admission test");
+        assertEquals(1, batcher.skipped());
+        assertEquals(List.of(record(1)), batcher.add(record(1), 2_000).orElseThrow(), "the bucket still holds its token");
+        assertEquals(List.of(1_000L, 2_000L), asked);
+        assertEquals(1, batcher.accepted());
+        assertTrue(batcher.readmit(record(2), 0).isPresent(), "a readmitted record is not asked again");
+        assertEquals(2, asked.size());
+    }
 }

@@ -93,12 +93,15 @@ class AlignmentTopologyTest {
     }
 
     private void start(ModelRegistry models, int batchSize, long maxWaitMillis, double rateLimit) {
+        start(models, new AlignmentProcessor.Settings(batchSize, maxWaitMillis, rateLimit, DRIFT));
+    }
+
+    private void start(ModelRegistry models, AlignmentProcessor.Settings settings) {
         meters = new SimpleMeterRegistry();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "alignment-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        AlignmentProcessor.Settings settings = new AlignmentProcessor.Settings(batchSize, maxWaitMillis, rateLimit, DRIFT);
         board = new MonitorBoard();
         driver = new TopologyTestDriver(TopologyProducer.topology(models, new ResalignMetrics(meters), board, settings),
                 props, START);
@@ -183,6 +186,30 @@ class AlignmentTopologyTest {
         sendValid(1);
         assertEquals(3.0, processed(), "refilled after a second");
         assertEquals(6.0, count(ResalignMetrics.SAMPLES_IN, "model", DemoRecords.MODEL, "version", DemoRecords.VERSION));
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldSkipAndCountSamplesOnceTheEngineHasTakenItsShareOfTheWallClock() {
+        // a share so small that the first batch overdraws the account: the stopped wall clock refills nothing
+        start(registry, new AlignmentProcessor.Settings(2, 60_000, 0, 1e-9, Double.POSITIVE_INFINITY, DRIFT));
+        sendValid(2);
+        assertEquals(2.0, processed(), "a new account starts full");
+        sendValid(3);
+        assertEquals(2.0, processed());
+        assertEquals(3.0, count(ResalignMetrics.SAMPLES_SKIPPED, "model", DemoRecords.MODEL, "version", DemoRecords.VERSION));
+        assertTrue(registry.engineNanos(new io.resalign.drift.ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION)) > 0);
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldAnalyseEachSampleAtOnceWhenOneAlreadyCostsTheBatchsEngineSeconds() {
+        start(registry, new AlignmentProcessor.Settings(8, 60_000, 0, 0, 1e-9, DRIFT));
+        sendValid(8); // a full batch: from here on the engine's cost per sample is measured
+        assertEquals(8.0, processed());
+        sendValid(3);
+        assertEquals(11.0, processed(), "the cost is known: each sample is its own batch");
+        assertEquals(11.0, count(ResalignMetrics.SAMPLES_IN, "model", DemoRecords.MODEL, "version", DemoRecords.VERSION));
         assertTrue(deadLetters.isEmpty());
     }
 
