@@ -164,9 +164,27 @@ class TorchvisionBottleneckTest {
      */
     @Test
     void shouldMatchTorchFullSvdWhenEngineComputesTopSingularValuesOfABottleneck() throws IOException {
+        // measured 3.2e-7 (resnet50) and 4.7e-7 (resnext50); the dense path stops at a 1e-6 change
+        assertTopSingularValues(EngineOptions.defaults().withK(SVD_K), "dense path", 1e-5, 1e-5);
+    }
+
+    /**
+     * The same block on the path the large inputs take (a 224 x 224 input puts every Bottleneck
+     * far over the dense limit): the randomized SVD from J v and J^T u products only, with the
+     * service's oversampling and power steps. Its top singular value is what the dashboards and the
+     * drift test read most; the tail of the top k converges more slowly.
+     */
+    @Test
+    void shouldMatchTorchFullSvdWhenEngineComputesTopSingularValuesOfABottleneckMatrixFree() throws IOException {
+        // measured sigma1 6.9e-4 / 8.9e-4, worst of the top 10 1.8e-2 / 2.4e-2 (resnet50 / resnext50)
+        assertTopSingularValues(EngineOptions.defaults().withK(SVD_K).withDenseLimit(0), "matrix-free path", 5e-3, 5e-2);
+    }
+
+    private static void assertTopSingularValues(EngineOptions options, String path, double sigma1Tolerance, double tolerance)
+            throws IOException {
         for (String arch : ARCHITECTURES) {
             try (ResidualNetwork network = Architectures.load(dir.resolve(arch + "-svd"), Device.cpu());
-                    AlignmentEngine engine = new AlignmentEngine(network, EngineOptions.defaults().withK(SVD_K));
+                    AlignmentEngine engine = new AlignmentEngine(network, options);
                     NDManager m = NDManager.newBaseManager(Device.cpu())) {
                 Map<String, NDArray> ref = reference(m, arch);
                 float[] input = ref.get("svd.input").toType(DataType.FLOAT32, false).toFloatArray();
@@ -178,10 +196,12 @@ class TorchvisionBottleneckTest {
                 for (int i = 0; i < SVD_K; i++) {
                     worst = Math.max(worst, Math.abs(block.singularValues()[i] - expected[i]) / expected[i]);
                 }
-                System.out.printf("%s %s top-%d singular values (engine dense path, float32) vs torch full SVD: %.3g%n", arch,
-                        SVD_BLOCK, SVD_K, worst);
-                // measured 3.2e-7 (resnet50) and 4.7e-7 (resnext50); the dense path stops at a 1e-6 change
-                assertTrue(worst <= 1e-5, arch + " " + SVD_BLOCK + ": top singular values vs torch svdvals, worst relative error "
+                double first = Math.abs(block.singularValues()[0] - expected[0]) / expected[0];
+                System.out.printf("%s %s top-%d singular values (engine %s, float32) vs torch full SVD: sigma1 %.3g, worst %.3g%n",
+                        arch, SVD_BLOCK, SVD_K, path, first, worst);
+                assertTrue(first <= sigma1Tolerance, arch + " " + SVD_BLOCK + " " + path + ": sigma1 " + block.singularValues()[0]
+                        + " vs torch " + expected[0]);
+                assertTrue(worst <= tolerance, arch + " " + SVD_BLOCK + " " + path + ": top singular values vs torch svdvals, worst relative error "
                         + worst + "\n  engine " + java.util.Arrays.toString(block.singularValues()) + "\n  torch  "
                         + java.util.Arrays.toString(java.util.Arrays.copyOf(expected, SVD_K)));
             }
