@@ -21,13 +21,22 @@ record Dashboard(Path file, JsonNode json) {
     static final Path DIRECTORY = Path.of("grafana/dashboards");
     static final List<String> FILES = List.of("resalign-overview.json", "resalign-model.json", "resalign-health.json");
     /** The only variables a query may use; any other {@code $name} fails {@link #concrete}. */
-    static final Map<String, String> VARIABLES =
-            Map.of("$__rate_interval", "1m", "$__interval", "30s", "$__range", "1h", "$model", "demo-mlp", "$version", "1");
+    static final Map<String, String> VARIABLES = Map.of("$__rate_interval", "1m", "$__interval", "30s", "$__range", "1h",
+            "$model", "demo-mlp", "$version", "1", "$kind", ".+");
+    /** The per-block meters: a query that reads one of them draws one series per block. */
+    static final List<String> BLOCK_METRICS = List.of("resalign_window_block_feature_mean",
+            "resalign_reference_block_feature_mean", "resalign_reference_block_feature_band_low",
+            "resalign_reference_block_feature_band_high");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{?[A-Za-z_][A-Za-z0-9_]*");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A PromQL query of the dashboard: where it is (for messages) and its text. */
-    record Query(String where, String expr) {}
+    /** A PromQL query of the dashboard: where it is (for messages), its text and its legend format (empty for annotations). */
+    record Query(String where, String expr, String legend) {
+        /** Whether it reads a per-block meter ({@link #BLOCK_METRICS}). */
+        boolean perBlock() {
+            return PromQlNames.of(expr).stream().anyMatch(BLOCK_METRICS::contains);
+        }
+    }
 
     static List<Dashboard> all() {
         return FILES.stream().map(f -> read(DIRECTORY.resolve(f))).toList();
@@ -61,11 +70,11 @@ record Dashboard(Path file, JsonNode json) {
         for (JsonNode p : panels()) {
             for (JsonNode t : p.path("targets")) {
                 out.add(new Query(name() + " panel " + p.path("id") + " \"" + p.path("title").asText() + "\" target "
-                        + t.path("refId").asText(), t.path("expr").asText()));
+                        + t.path("refId").asText(), t.path("expr").asText(), t.path("legendFormat").asText()));
             }
         }
         for (JsonNode a : promAnnotations()) {
-            out.add(new Query(name() + " annotation \"" + a.path("name").asText() + "\"", a.path("expr").asText()));
+            out.add(new Query(name() + " annotation \"" + a.path("name").asText() + "\"", a.path("expr").asText(), ""));
         }
         return out;
     }
@@ -78,6 +87,13 @@ record Dashboard(Path file, JsonNode json) {
                 out.add(a);
             }
         });
+        return out;
+    }
+
+    /** The template variables' names, in the order Grafana resolves them. */
+    List<String> variableNames() {
+        List<String> out = new ArrayList<>();
+        json.path("templating").path("list").forEach(v -> out.add(v.path("name").asText()));
         return out;
     }
 

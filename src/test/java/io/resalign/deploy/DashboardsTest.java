@@ -105,6 +105,40 @@ class DashboardsTest {
         }
     }
 
+    @Test
+    void shouldOfferTheBlockKindsAfterTheVersionWhereverBlocksAreDrawn() {
+        int dashboardsWithBlocks = 0;
+        for (Dashboard d : Dashboard.all()) {
+            if (d.queries().stream().noneMatch(Dashboard.Query::perBlock)) {
+                continue;
+            }
+            dashboardsWithBlocks++;
+            JsonNode kind = d.variable("kind");
+            assertNotNull(kind, d.name() + ": draws per-block series but has no kind variable");
+            assertEquals("label_values(resalign_block_info{model=~\"$model\",version=~\"$version\"}, kind)", variableQuery(kind),
+                    d.name() + ": kind must be chained on model and version");
+            assertTrue(kind.path("multi").asBoolean() && kind.path("includeAll").asBoolean(), d.name() + ": kind must be multi, with All");
+            assertEquals("$__all", kind.path("current").path("value").path(0).asText(), d.name() + ": kind must default to All");
+            assertTrue(d.variableNames().indexOf("kind") > d.variableNames().indexOf("version"),
+                    d.name() + ": Grafana resolves variables in order, kind reads $version: " + d.variableNames());
+        }
+        assertEquals(1, dashboardsWithBlocks, "only the model page draws per-block series");
+    }
+
+    @Test
+    void shouldJoinEveryPerBlockQueryOnTheBlockInfoFilteredByKind() {
+        List<Dashboard.Query> perBlock = Dashboard.all().stream().flatMap(d -> d.queries().stream()).filter(Dashboard.Query::perBlock).toList();
+        assertEquals(5, perBlock.size(), "sigma1, self_alignment, alignment heatmaps, effective and stable rank: " + perBlock);
+        for (Dashboard.Query q : perBlock) {
+            // the info side aggregated: every replica exports resalign_block_info, a plain group_left would match several
+            assertTrue(q.expr().contains("* on (model, version, block) group_left (position) group by (model, version, block, position) "
+                    + "(resalign_block_info{model=~\"$model\",version=~\"$version\",kind=~\"$kind\"})"), q.where() + ": " + q.expr());
+            // one label "NN block": Prometheus sorts a range result by its labels, so the rows come in forward order
+            assertTrue(q.expr().startsWith("max by (position_block) (label_join("), q.where() + ": " + q.expr());
+            assertTrue(q.legend().startsWith("{{position_block}}"), q.where() + ": legend " + q.legend());
+        }
+    }
+
     private static String variableQuery(JsonNode v) {
         JsonNode q = v.path("query");
         return q.isTextual() ? q.asText() : q.path("query").asText();
@@ -128,8 +162,10 @@ class DashboardsTest {
             for (JsonNode a : d.promAnnotations()) {
                 assertEquals(DATASOURCE, a.path("datasource"), d.name() + " annotation " + a.path("name").asText());
             }
-            for (String v : List.of("model", "version")) {
-                assertEquals(DATASOURCE, d.variable(v).path("datasource"), d.name() + " variable " + v);
+            for (String v : d.variableNames()) {
+                if (!v.equals("DS_PROMETHEUS")) {
+                    assertEquals(DATASOURCE, d.variable(v).path("datasource"), d.name() + " variable " + v);
+                }
             }
         }
     }
@@ -224,6 +260,9 @@ class DashboardsTest {
         assertEquals(Set.of("resalign_records_rejected_total"), PromQlNames.of(
                 "sum by (reason) (rate(resalign_records_rejected_total[1m])) or on() label_replace(vector(0), \"reason\", \"none\", \"\", \"\")"));
         assertEquals(Set.of("a_total", "b"), PromQlNames.of("a_total / on (model) group_left (device) b > bool 2e-3"));
+        assertEquals(Set.of("a", "b"), PromQlNames.of(
+                "max by (position_block) (label_join(a * on (block) group_left (position) group by (block, position) (b), "
+                        + "\"position_block\", \" \", \"position\", \"block\"))"));
     }
 
     @Test
@@ -235,9 +274,12 @@ class DashboardsTest {
             String where = "heatmap \"" + p.path("title").asText() + "\"";
             // calculate off: each series is a row (named by its legend); on, Grafana would bucket the values instead
             assertFalse(p.path("options").path("calculate").asBoolean(true), where + ": options.calculate must be false");
+            assertEquals(1, p.path("targets").size(), where + ": one query, one series per row");
             JsonNode t = p.path("targets").path(0);
-            assertEquals("{{block}}", t.path("legendFormat").asText(), where + ": one row per block");
-            assertTrue(t.path("expr").asText().startsWith("max by (block) (resalign_window_block_feature_mean{"), where + ": " + t);
+            // the row's name is its legend: "NN block", forward position first (BlockPanelsTest runs the query)
+            assertEquals("{{position_block}}", t.path("legendFormat").asText(), where + ": one row per block, named by position and block");
+            assertTrue(t.path("expr").asText().startsWith("max by (position_block) (label_join(max by (model, version, block) "
+                    + "(resalign_window_block_feature_mean{"), where + ": " + t);
             assertEquals("time_series", t.path("format").asText(), where + ": the heatmap format would de-accumulate le buckets");
         }
     }

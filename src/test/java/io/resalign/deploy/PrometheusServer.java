@@ -22,9 +22,9 @@ import java.util.stream.Stream;
 
 /**
  * A real Prometheus ({@code /usr/bin/prometheus}) run as a child process on a free port, with a
- * temporary configuration that scrapes one target every second as job {@code resalign} and loads
- * the alert rules file; queried through its HTTP API. {@link #close()} stops it and deletes its
- * directory.
+ * temporary configuration that scrapes its targets every second as job {@code resalign} (several
+ * targets stand for several replicas) and loads the alert rules file if given; queried through its
+ * HTTP API. {@link #close()} stops it and deletes its directory.
  */
 final class PrometheusServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +44,11 @@ final class PrometheusServer implements AutoCloseable {
 
     /** Starts Prometheus scraping {@code target} (host:port) at {@code metricsPath}, with {@code rules} loaded. */
     static PrometheusServer start(String target, String metricsPath, Path rules) throws IOException {
+        return start(List.of(target), metricsPath, List.of(rules));
+    }
+
+    /** Starts Prometheus scraping every one of {@code targets} (host:port) at {@code metricsPath}, with {@code rules} loaded. */
+    static PrometheusServer start(List<String> targets, String metricsPath, List<Path> rules) throws IOException {
         Path binary = PrometheusTools.require("prometheus");
         Path dir = Files.createTempDirectory("resalign-prometheus");
         // 1 s scrapes and evaluations: the test waits for observations, so the interval bounds its length
@@ -52,14 +57,13 @@ final class PrometheusServer implements AutoCloseable {
                   scrape_interval: 1s
                   scrape_timeout: 1s
                   evaluation_interval: 1s
-                rule_files:
-                  - %s
+                rule_files: %s
                 scrape_configs:
                   - job_name: resalign
                     metrics_path: %s
                     static_configs:
-                      - targets: ["%s"]
-                """.formatted(rules.toAbsolutePath(), metricsPath, target));
+                      - targets: %s
+                """.formatted(flowList(rules.stream().map(r -> r.toAbsolutePath().toString()).toList()), metricsPath, flowList(targets)));
         int port = freePort();
         Process p = new ProcessBuilder(binary.toString(),
                 "--config.file=" + dir.resolve("prometheus.yml"),
@@ -68,6 +72,11 @@ final class PrometheusServer implements AutoCloseable {
                 "--log.level=warn")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
         return new PrometheusServer(dir, p, URI.create("http://127.0.0.1:" + port + "/"));
+    }
+
+    /** A YAML flow sequence of double-quoted strings (none of ours holds a quote or a backslash). */
+    private static String flowList(List<String> items) {
+        return items.stream().map(i -> "\"" + i + "\"").collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
 
     private static int freePort() throws IOException {
@@ -116,6 +125,12 @@ final class PrometheusServer implements AutoCloseable {
     /** Returns the values of {@code label} over every series ({@code /api/v1/label/<label>/values}). */
     List<String> labelValues(String label) {
         return stream(api("label/" + encode(label) + "/values").path("data")).map(JsonNode::asText).toList();
+    }
+
+    /** Returns the values of {@code label} over the series {@code selector} selects, as Grafana's {@code label_values(selector, label)}. */
+    List<String> labelValues(String label, String selector) {
+        JsonNode values = api("label/" + encode(label) + "/values?" + encode("match[]") + "=" + encode(selector)).path("data");
+        return stream(values).map(JsonNode::asText).toList();
     }
 
     static Stream<JsonNode> stream(JsonNode array) {
