@@ -84,6 +84,14 @@ public interface ResalignConfig {
         @WithDefault("20")
         double maxEngineSeconds();
 
+        /**
+         * Largest record, in bytes of key, value and headers, kept in the state store while its samples
+         * wait for their batch; the batch of a larger record is analysed at once, so that no store
+         * record nears the changelog's record size limit (1 MiB by default; docs/kafka.md, "Delivery guarantees").
+         */
+        @WithDefault("524288")
+        long maxPendingRecordBytes();
+
         /** Most samples one record may carry (a V2 request with a batch axis). */
         @WithDefault("64")
         int maxRecordSamples();

@@ -45,6 +45,8 @@ public final class ModelMonitor {
     private final DriftMonitor drift;
     private final MonitorCounters counters;
     private AlignmentReport latest;
+    /** The last sample taken from each source partition, saved in the head with the counts. */
+    private final SourcePositions positions = new SourcePositions();
     /** What the store holds of this monitor, so that a save writes only what changed. */
     private final MonitorStateCodec stored;
 
@@ -163,6 +165,15 @@ public final class ModelMonitor {
     /** Returns the latest report, if a window has been tested. */
     public Optional<AlignmentReport> latestReport() {
         return Optional.ofNullable(latest);
+    }
+
+    /**
+     * Returns the source positions this monitor has handled (the watermark of its source partitions):
+     * the stream processor advances it with every batch, saved or dead-lettered, and asks it before it
+     * takes a record, so that a record delivered again after a crash is not counted twice.
+     */
+    public SourcePositions positions() {
+        return positions;
     }
 
     /** Returns the samples taken so far, reference included. */

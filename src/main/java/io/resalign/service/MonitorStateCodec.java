@@ -28,8 +28,10 @@ import java.util.Optional;
  * ready, then its source and creation time, or, while it is collected, its first and last timestamp
  * and the rows not yet in a chunk; the open panes (window size, advance, the full panes, the current
  * pane; each pane its first ordinal, output counts, timestamps and rows); whether a last window is
- * stored; and the latest report as JSON, if any. The single-value state of earlier versions is read
- * by {@link LegacyMonitorState}.
+ * stored; and the latest report as JSON, if any. A monitor fed from a stream also has source
+ * positions ({@link SourcePositions}): its head has tag {@code S} and ends with them (count, then
+ * partition, offset and sample index each); a head without them keeps tag {@code H} and the bytes of
+ * earlier builds. The single-value state of earlier versions is read by {@link LegacyMonitorState}.
  *
  * <p>The drift test is not stored: a restored monitor rebuilds it from the reference and the
  * settings and gets the same thresholds, so it continues exactly as the original.
@@ -37,6 +39,8 @@ import java.util.Optional;
 final class MonitorStateCodec {
     /** Type tag of the head record. */
     private static final byte HEAD_TAG = 'H';
+    /** A head that also holds the monitor's source positions (written once it has any; 'H' heads read with none). */
+    private static final byte POSITIONED_HEAD_TAG = 'S';
 
     /**
      * What the last save (or the load) left in the store: the reference generation and its chunks,
@@ -122,7 +126,8 @@ final class MonitorStateCodec {
         ReferenceState reference = monitor.drift().reference();
         MonitorCounters counters = monitor.counters();
         Optional<AlignmentReport> latest = monitor.latestReport();
-        return CompactEncoding.encode(HEAD_TAG, out -> {
+        boolean positioned = !monitor.positions().isEmpty();
+        return CompactEncoding.encode(positioned ? POSITIONED_HEAD_TAG : HEAD_TAG, out -> {
             out.writeUTF(monitor.modelVersion().model());
             out.writeUTF(monitor.modelVersion().version());
             out.writeLong(counters.samplesSeen());
@@ -154,6 +159,9 @@ final class MonitorStateCodec {
             if (latest.isPresent()) {
                 CompactEncoding.writeBlock(out, latest.get().toJsonBytes());
             }
+            if (positioned) {
+                monitor.positions().write(out);
+            }
         });
     }
 
@@ -167,7 +175,8 @@ final class MonitorStateCodec {
         if (LegacyMonitorState.isSingleValue(head)) {
             return Optional.of(LegacyMonitorState.read(head, modelVersion, schema, settings, engineDevice));
         }
-        return Optional.of(CompactEncoding.decode(head, HEAD_TAG, "monitor head of " + MonitorRecords.headKey(modelVersion), in -> {
+        byte tag = head.length > 0 && head[0] == POSITIONED_HEAD_TAG ? POSITIONED_HEAD_TAG : HEAD_TAG;
+        return Optional.of(CompactEncoding.decode(head, tag, "monitor head of " + MonitorRecords.headKey(modelVersion), in -> {
             ModelVersion mv = new ModelVersion(in.readUTF(), in.readUTF());
             requireSame(modelVersion, mv);
             long samplesSeen = in.readLong();
@@ -189,7 +198,11 @@ final class MonitorStateCodec {
             }
             MonitorStateCodec stored = new MonitorStateCodec(
                     new Saved(reference.state().generation(), reference.chunks(), last, true, false), reference.chunkRows(), false);
-            return restored(in, mv, schema, settings, engineDevice, counters, reference.state(), windows, last, stored);
+            ModelMonitor monitor = restored(in, mv, schema, settings, engineDevice, counters, reference.state(), windows, last, stored);
+            if (tag == POSITIONED_HEAD_TAG) {
+                monitor.positions().read(in);
+            }
+            return monitor;
         }));
     }
 

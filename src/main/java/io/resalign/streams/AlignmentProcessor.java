@@ -13,6 +13,7 @@ import io.resalign.service.ModelMonitor;
 import io.resalign.service.ModelRegistry;
 import io.resalign.service.MonitorGauges;
 import io.resalign.service.MonitorRecords;
+import io.resalign.service.SourcePositions;
 import io.resalign.service.StateRecords;
 import io.resalign.streams.record.DeadLetters;
 import io.resalign.streams.record.Decoded;
@@ -55,46 +56,23 @@ import org.jboss.logging.Logger;
  * thread goes on with a monitor read back from the store (the failed batch left no trace there).
  *
  * <p>Samples waiting for their batch are not lost when the task closes or dies: every record with
- * pending samples is kept in a second store ({@link TopologyProducer#PENDING_STORE}, a
- * {@link PendingRecord} per record, with a changelog; {@link PendingSamples} keeps it) until all of
- * its samples are analysed or dead-lettered. A task that starts (after a restart or a migration) reads that store in
- * {@code init} and re-enqueues its records, in the order they came, before it takes any new
- * record (docs/kafka.md, "Delivery guarantees").
+ * pending samples is kept in the monitor store too (a {@link PendingRecord} per record;
+ * {@link PendingSamples} keeps it) until all of its samples are analysed or dead-lettered. A task
+ * that starts (after a restart or a migration) reads them before its first record and re-enqueues them, in
+ * the order they came, before it takes any new record. And no sample is counted twice: each monitor
+ * head holds the last source position it took ({@link io.resalign.service.SourcePositions}), saved
+ * with the counts, and a sample at or before it, delivered again after a crash, is not taken
+ * (docs/kafka.md, "Delivery guarantees").
  */
 final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte[]> {
     private static final Logger LOG = Logger.getLogger(AlignmentProcessor.class);
-
-    /**
-     * Configures the processor.
-     *
-     * @param batchSize samples per engine batch
-     * @param maxWaitMillis longest wait of a pending sample
-     * @param rateLimit samples per second per model version, 0 for none
-     * @param engineShare the share of engine time the replica's model versions may take together
-     *     (service.EngineBudget), 0 for no limit
-     * @param maxBatchSeconds engine seconds at the measured cost per sample beyond which a batch is
-     *     analysed before it is full
-     * @param drift windows, reference and test
-     */
-    record Settings(int batchSize, long maxWaitMillis, double rateLimit, double engineShare, double maxBatchSeconds,
-            DriftSettings drift) {
-        /** Settings without an engine share or a batch cost cap (every sample the rate limit admits goes to the engine). */
-        Settings(int batchSize, long maxWaitMillis, double rateLimit, DriftSettings drift) {
-            this(batchSize, maxWaitMillis, rateLimit, 0, Double.POSITIVE_INFINITY, drift);
-        }
-
-        /** How often the punctuator looks at the batchers and the command inbox. */
-        Duration punctuation() {
-            return Duration.ofMillis(Math.max(10, Math.min(1000, maxWaitMillis / 2)));
-        }
-    }
 
     private final ModelRegistry registry;
     private final SampleDecoder decoder;
     private final ResalignMetrics metrics;
     private final MonitorBoard board;
     private final EngineBudget budget;
-    private final Settings settings;
+    private final ProcessorSettings settings;
     private final Map<ModelVersion, MicroBatcher> batchers = new HashMap<>();
     private ProcessorContext<Object, byte[]> context;
     private TaskMonitors monitors;
@@ -102,7 +80,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     private MonitorBoard.Inbox inbox;
 
     AlignmentProcessor(ModelRegistry registry, SampleDecoder decoder, ResalignMetrics metrics, MonitorBoard board,
-            EngineBudget budget, Settings settings) {
+            EngineBudget budget, ProcessorSettings settings) {
         this.registry = registry;
         this.decoder = decoder;
         this.metrics = metrics;
@@ -114,10 +92,11 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     @Override
     public void init(ProcessorContext<Object, byte[]> context) {
         this.context = context;
-        this.monitors = new TaskMonitors(records(context.getStateStore(TopologyProducer.MONITOR_STORE)), registry, settings.drift());
-        // Read now (the store is restored before init), enqueue later: analysing a full batch
+        StateRecords records = MonitorStore.records(context.getStateStore(TopologyProducer.MONITOR_STORE));
+        this.monitors = new TaskMonitors(records, registry, settings.drift());
+        // Taken up before the first record or punctuation, not here: analysing a full batch
         // forwards reports and dead letters, which init may not do.
-        this.pending = new PendingSamples(context.getStateStore(TopologyProducer.PENDING_STORE));
+        this.pending = new PendingSamples(records, context.getStateStore(TopologyProducer.LEGACY_PENDING_STORE));
         this.inbox = board.open();
         context.schedule(settings.punctuation(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
@@ -148,10 +127,16 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         }
         List<SampleRecord> samples = decoded.samples();
         ModelVersion mv = new ModelVersion(samples.get(0).model(), samples.get(0).version());
-        metrics.samplesIn(mv, samples.size());
+        int first = keepable ? firstNotTaken(mv, partition, offset, samples.size()) : 0;
+        if (first == samples.size()) {
+            // At-least-once after a crash: the monitor's head, saved with the batch, ran ahead of the committed offset.
+            LOG.debugf("Record %s-%d@%d was taken already by %s; not taken again", topic, partition, offset, key(mv));
+            return;
+        }
+        metrics.samplesIn(mv, samples.size() - first);
         MicroBatcher batcher = batcher(mv);
         long now = context.currentSystemTimeMs();
-        for (int i = 0; i < samples.size(); i++) {
+        for (int i = first; i < samples.size(); i++) {
             SampleRecord sample = samples.get(i);
             long skippedBefore = batcher.skipped();
             var batch = batcher.add(sample, now);
@@ -166,12 +151,29 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             }
             batch.ifPresent(b -> analyse(mv, b));
         }
+        if (!origin.isDone() && origin.size() > settings.maxPendingRecordBytes()) {
+            // too large to keep in the store: its batch goes now, smaller than the batch size
+            batcher.drain().ifPresent(b -> analyse(mv, b));
+        }
         // Kept only when samples of it still wait: a record that completed a batch, or whose samples
         // were all skipped, never reaches the store. Writing after the analysis is safe, because offsets
         // are committed (and, under exactly_once_v2, the transaction ends) only between two calls of process.
         if (keepable) {
             pending.keepIfWaiting(origin);
         }
+    }
+
+    /**
+     * Returns the index of the first sample of the record at {@code partition} and {@code offset}
+     * that the monitor of {@code mv} has not taken yet ({@code count} when it has taken them all).
+     */
+    private int firstNotTaken(ModelVersion mv, int partition, long offset, int count) {
+        SourcePositions positions = monitors.get(mv).positions();
+        int first = 0;
+        while (first < count && positions.covers(partition, offset, first)) {
+            first++;
+        }
+        return first;
     }
 
     /**
@@ -191,7 +193,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     }
 
     /**
-     * Re-enqueues the records a previous owner of the task left pending (read in {@code init}), once,
+     * Re-enqueues the records a previous owner of the task left pending, once,
      * before the first new record: their samples were admitted already, so the rate limit does not
      * apply again, and a record the decoder now refuses (its model version no longer loaded) goes to
      * the dead-letter topic.
@@ -208,7 +210,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             try {
                 p = PendingRecord.fromBytes(value);
             } catch (IllegalArgumentException e) {
-                LOG.errorf("A value of store %s is not a pending record (%s); it is dropped", TopologyProducer.PENDING_STORE,
+                LOG.errorf("A value of store %s is not a pending record (%s); it is dropped", TopologyProducer.MONITOR_STORE,
                         e.getMessage());
                 continue; // its key is unknown without a readable value; the changelog keeps it until compaction
             }
@@ -227,8 +229,11 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             }
             MicroBatcher batcher = batcher(mv);
             pending.keptAlready(p);
+            SourcePositions positions = monitors.get(mv).positions();
             for (int i = 0; i < samples.size(); i++) {
-                if (p.isPending(i)) {
+                if (p.isPending(i) && positions.covers(p.partition(), p.offset(), i)) {
+                    p.markDone(i); // analysed, and its head saved, before the crash that left the record here
+                } else if (p.isPending(i)) {
                     pending.waits(p, i, samples.get(i));
                     metrics.pending(mv, 1);
                     resumed++;
@@ -239,9 +244,12 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
                     batch.ifPresent(b -> analyse(mv, b));
                 }
             }
+            if (p.isDone()) {
+                pending.delete(p);
+            }
         }
         if (resumed > 0) {
-            LOG.infof("Resumed %d pending samples of %d records from store %s", resumed, values.size(), TopologyProducer.PENDING_STORE);
+            LOG.infof("Resumed %d pending samples of %d records from store %s", resumed, values.size(), TopologyProducer.MONITOR_STORE);
         }
     }
 
@@ -272,7 +280,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         metrics.pending(mv, -batch.size());
         // the records of the batch in input order, each once (a record may carry several samples);
         // analysed or dead-lettered below: in both cases no longer pending
-        List<PendingRecord> sources = pending.take(batch);
+        PendingSamples.Taken taken = pending.take(batch);
         long start = System.nanoTime();
         List<AlignmentReport> reports;
         ModelMonitor monitor;
@@ -280,21 +288,32 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             List<SampleMetrics> results = registry.analyse(mv, batch);
             monitor = monitors.get(mv);
             reports = monitor.acceptAll(batch, results);
-            monitors.save(monitor);
         } catch (RuntimeException e) {
             monitors.forget(mv); // possibly half-updated: the next use reads the stored state back
             metrics.batchFailed(mv, batch.size());
             LOG.warnf(e, "Analysis of a batch of %d samples of %s failed; its %d records go to %s", batch.size(), key(mv),
-                    sources.size(), Topics.INFERENCE_SAMPLES_DLQ);
+                    taken.records().size(), Topics.INFERENCE_SAMPLES_DLQ);
             Decoded.Rejection rejection = new Decoded.Rejection(RejectReason.INTERNAL_ERROR,
                     "analysis of the batch failed for " + key(mv) + ": " + e);
-            sources.forEach(o -> deadLetter(o, rejection));
+            taken.records().forEach(o -> deadLetter(o, rejection));
+            // handled: a delivery after a crash must not analyse them again
+            ModelMonitor stored = monitors.get(mv);
+            taken.advance(stored.positions());
+            monitors.save(stored);
+            pending.settle(taken);
             return;
         }
+        taken.advance(monitor.positions());
+        // Reports go before the head that counts their window: a crash in between repeats an identical
+        // report under at_least_once, where the other order could lose one (docs/kafka.md, "Delivery guarantees").
+        for (AlignmentReport report : reports) {
+            context.forward(new Record<>(key(mv), report.toJsonBytes(), report.window().endTime()), TopologyProducer.REPORTS_SINK);
+        }
+        monitors.save(monitor);
+        pending.settle(taken);
         metrics.batchDone(mv, batch.size(), System.nanoTime() - start);
         metrics.samplesApplied(mv, batch, System.currentTimeMillis()); // now, not the stream thread's cached time
         for (AlignmentReport report : reports) {
-            context.forward(new Record<>(key(mv), report.toJsonBytes(), report.window().endTime()), TopologyProducer.REPORTS_SINK);
             metrics.report(mv, report);
             board.publish(report);
         }
@@ -305,35 +324,6 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         MonitorGauges values = monitor.gauges(now);
         metrics.publish(values);
         board.publish(values);
-    }
-
-    /** Returns the monitor store as the records a monitor saves to and loads from. */
-    static StateRecords records(KeyValueStore<String, byte[]> store) {
-        return new StateRecords() {
-            @Override
-            public byte[] get(String key) {
-                return store.get(key);
-            }
-
-            @Override
-            public void put(String key, byte[] value) {
-                store.put(key, value);
-            }
-
-            @Override
-            public void delete(String key) {
-                store.delete(key);
-            }
-
-            @Override
-            public List<String> keysWithPrefix(String prefix) {
-                List<String> keys = new ArrayList<>();
-                try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, new StringSerializer())) {
-                    it.forEachRemaining(kv -> keys.add(kv.key));
-                }
-                return keys;
-            }
-        };
     }
 
     private void deadLetter(PendingRecord o, Decoded.Rejection rejection) {

@@ -4,7 +4,6 @@ import io.resalign.drift.CompactEncoding;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.BitSet;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -15,11 +14,14 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * key, value and headers with the topic, partition, offset and timestamp (all that is needed to
  * decode it again, or to dead-letter it unchanged), and which of its samples are still pending.
  *
- * <p>It is the value of the {@link TopologyProducer#PENDING_STORE} store, keyed by
- * {@link #storeKey()} (partition and offset, big-endian, so that the store iterates in the order
- * the task took the records). The store's changelog is what lets a restarted or migrated task
- * analyse the samples that its predecessor accepted but had not analysed (docs/kafka.md,
- * "Delivery guarantees"). Samples skipped by the rate limit are never pending.
+ * <p>It is kept in the monitor store ({@link TopologyProducer#MONITOR_STORE}) under
+ * {@link #storeKey()} ({@value #KEY_PREFIX}, then partition and offset zero-padded, so that the
+ * store iterates in the order the task took the records), beside the monitor heads: one store, one
+ * changelog partition per task, so a crash leaves a prefix of the task's writes, in which a monitor
+ * head that counts a batch always comes before the deletion of the batch's records. The changelog
+ * is what lets a restarted or migrated task analyse the samples that its predecessor accepted but
+ * had not analysed (docs/kafka.md, "Delivery guarantees"). Samples skipped by the rate limit are
+ * never pending.
  *
  * <p>{@code pending} is mutable (the processor marks samples done as their batches go), so the
  * processor tells records apart by identity, never by {@code equals}.
@@ -27,6 +29,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 record PendingRecord(byte[] key, byte[] value, Headers headers, String topic, int partition, long offset, long timestamp,
         BitSet pending) {
     private static final byte TAG = 'P';
+    /** The prefix of pending records' keys in the monitor store; monitor keys never start with it (MonitorRecords). */
+    static final String KEY_PREFIX = "!pending/";
 
     /** Returns whether sample {@code index} of the record still waits for analysis. */
     boolean isPending(int index) {
@@ -54,19 +58,29 @@ record PendingRecord(byte[] key, byte[] value, Headers headers, String topic, in
         return pending.cardinality();
     }
 
-    /** Returns the key of this record in the pending store. */
-    byte[] storeKey() {
+    /** Returns the key of this record in the monitor store. */
+    String storeKey() {
         return storeKey(partition, offset);
     }
 
     /**
-     * Returns the pending-store key of the record at {@code partition} and {@code offset}. A task
-     * reads one partition of the samples topic, in offset order, so the byte order of these keys
-     * (which RocksDB iterates in) is the order the task took the records.
+     * Returns the monitor-store key of the record at {@code partition} and {@code offset}. A task
+     * reads one partition of the samples topic, in offset order, so the order of these keys (which
+     * RocksDB iterates in: zero-padded decimals compare as the numbers do) is the order the task took
+     * the records.
      */
-    static byte[] storeKey(int partition, long offset) {
-        // offsets are >= 0 and the partition of a source record too: big-endian bytes compare as the numbers do
-        return ByteBuffer.allocate(Integer.BYTES + Long.BYTES).putInt(partition).putLong(offset).array();
+    static String storeKey(int partition, long offset) {
+        // offsets are >= 0 and the partition of a source record too
+        return String.format(java.util.Locale.ROOT, "%s%010d/%019d", KEY_PREFIX, partition, offset);
+    }
+
+    /** Returns about how many bytes the record takes in the store: its key, value and headers. */
+    long size() {
+        long bytes = (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + topic.length();
+        for (Header h : headers) {
+            bytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return bytes;
     }
 
     /** Returns the compact binary form, the value of the pending store. */

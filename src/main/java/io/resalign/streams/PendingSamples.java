@@ -1,20 +1,28 @@
 package io.resalign.streams;
 
 import io.resalign.sample.SampleRecord;
+import io.resalign.service.SourcePositions;
+import io.resalign.service.StateRecords;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Tracks, for one stream task, where each sample waiting for its engine batch came from (its
  * {@link PendingRecord} and its index there), and keeps every record with waiting samples in the
- * pending store ({@link TopologyProducer#PENDING_STORE}) until all of them are analysed or
- * dead-lettered, so that a task's next owner takes them up (docs/kafka.md, "Delivery guarantees").
+ * monitor store ({@link PendingRecord#storeKey()}) until all of them are analysed or dead-lettered,
+ * so that a task's next owner takes them up (docs/kafka.md, "Delivery guarantees").
+ *
+ * <p>A batch's records are written back ({@link #settle}) only after the monitor head that counts
+ * the batch has been saved: in the store's changelog the head comes first, so a crash between the
+ * two leaves records whose samples the head's {@link SourcePositions} already cover (and the
+ * processor skips them), never a batch that is neither counted nor pending.
  *
  * <p>Records and samples are told apart by identity: a record's pending set changes as its batches
  * go, and two samples may be equal.
@@ -23,29 +31,59 @@ final class PendingSamples {
     /** Where a sample came from: its record and its index there. */
     private record Slot(PendingRecord record, int index) {}
 
-    private final KeyValueStore<byte[], byte[]> store;
+    /** The records of a batch, each once in input order, and the last sample the batch took from each partition. */
+    record Taken(List<PendingRecord> records, Map<Integer, long[]> last) {
+        /** Advances {@code positions} to the batch's last sample of each partition. */
+        void advance(SourcePositions positions) {
+            last.forEach((partition, p) -> positions.advance(partition, p[0], (int) p[1]));
+        }
+    }
+
+    private final StateRecords store;
     private final Map<SampleRecord, Slot> slots = new IdentityHashMap<>();
     /** The records that are kept in the store, by identity. */
     private final Set<PendingRecord> kept = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** What a previous owner of the task left in the store, until it is taken up. */
-    private List<byte[]> leftInStore;
+    private final KeyValueStore<byte[], byte[]> legacy;
+    /** Whether what a previous owner of the task left in the store has been taken up. */
+    private boolean takenUp;
 
-    /** Reads what the store holds now: it is restored before the processor's {@code init}, which calls this. */
-    PendingSamples(KeyValueStore<byte[], byte[]> store) {
+    /**
+     * Keeps the pending records of a task in {@code store}. Records that builds before the single
+     * store kept in a store of their own ({@code legacy}, {@link TopologyProducer#LEGACY_PENDING_STORE})
+     * are moved into {@code store} when they are taken up.
+     */
+    PendingSamples(StateRecords store, KeyValueStore<byte[], byte[]> legacy) {
         this.store = store;
-        this.leftInStore = new ArrayList<>();
-        try (KeyValueIterator<byte[], byte[]> all = store.all()) {
-            all.forEachRemaining(kv -> leftInStore.add(kv.value));
-        }
+        this.legacy = legacy;
     }
 
     /**
      * Returns, once, the values a previous owner of the task left in the store, in the order it took
-     * the records; null afterwards.
+     * the records; null afterwards. Called before the task's first record or punctuation, after the
+     * stores were restored from their changelogs. Legacy records are moved first: written to the
+     * monitor store, then deleted from the old one, so that a crash in between moves them again.
      */
     List<byte[]> takeLeftInStore() {
-        List<byte[]> values = leftInStore;
-        leftInStore = null;
+        if (takenUp) {
+            return null;
+        }
+        takenUp = true;
+        List<byte[]> moved = new ArrayList<>();
+        try (KeyValueIterator<byte[], byte[]> all = legacy.all()) {
+            all.forEachRemaining(kv -> {
+                moved.add(kv.key);
+                try {
+                    store.put(PendingRecord.fromBytes(kv.value).storeKey(), kv.value);
+                } catch (IllegalArgumentException e) {
+                    // unreadable: nothing to take up, and dropped with the legacy entry
+                }
+            });
+        }
+        moved.forEach(legacy::delete);
+        List<byte[]> values = new ArrayList<>();
+        for (String key : store.keysWithPrefix(PendingRecord.KEY_PREFIX)) {
+            values.add(store.get(key));
+        }
         return values;
     }
 
@@ -80,11 +118,12 @@ final class PendingSamples {
 
     /**
      * Marks the samples of a batch done (analysed, or dead-lettered with their records) and returns
-     * their records in input order, each once; writes the kept ones back, and deletes those with
-     * nothing left pending.
+     * their records in input order, each once, with the batch's last position per partition; the
+     * store is written by {@link #settle}, after the monitor head.
      */
-    List<PendingRecord> take(List<SampleRecord> batch) {
+    Taken take(List<SampleRecord> batch) {
         List<PendingRecord> records = new ArrayList<>();
+        Map<Integer, long[]> last = new TreeMap<>();
         Set<PendingRecord> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (SampleRecord r : batch) {
             Slot s = slots.remove(r);
@@ -92,8 +131,16 @@ final class PendingSamples {
             if (seen.add(s.record())) {
                 records.add(s.record());
             }
+            if (s.record().partition() >= 0 && s.record().offset() >= 0) {
+                last.put(s.record().partition(), new long[] {s.record().offset(), s.index()});
+            }
         }
-        for (PendingRecord p : records) {
+        return new Taken(records, last);
+    }
+
+    /** Writes the kept records of a taken batch back to the store, and deletes those with nothing left pending. */
+    void settle(Taken taken) {
+        for (PendingRecord p : taken.records()) {
             if (!kept.contains(p)) {
                 continue;
             }
@@ -104,6 +151,5 @@ final class PendingSamples {
                 store.put(p.storeKey(), p.toBytes());
             }
         }
-        return records;
     }
 }

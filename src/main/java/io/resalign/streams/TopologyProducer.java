@@ -36,15 +36,20 @@ public class TopologyProducer {
     /** The sink of reports. */
     public static final String REPORTS_SINK = "reports-sink";
     /**
-     * The key-value store of monitor states: per model version a head under {@code model:version},
-     * the reference in chunks and the last window ({@link MonitorRecords}).
+     * The key-value store of the task's state: per model version a head under {@code model:version},
+     * the reference in chunks and the last window ({@link MonitorRecords}), and the records whose
+     * samples wait for their batch ({@link PendingRecord}). One store, hence one changelog partition
+     * per task, whose order a crash keeps (docs/kafka.md, "Delivery guarantees"); not cached, so that
+     * the changelog gets the writes in the order they are made.
      */
     public static final String MONITOR_STORE = "model-monitors";
     /**
-     * The key-value store of records whose samples wait for their batch ({@link PendingRecord}), key
-     * partition and offset: what a restarted task must still analyse.
+     * The store in which earlier builds kept the records whose samples wait for their batch. They
+     * are kept in the monitor store now ({@link PendingRecord}); this one stays registered so that its
+     * changelog is restored once more and its records are moved over ({@link PendingSamples}), and is
+     * empty afterwards.
      */
-    public static final String PENDING_STORE = "pending-samples";
+    public static final String LEGACY_PENDING_STORE = "pending-samples";
 
     @Produces
     public Topology buildTopology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ResalignConfig config) {
@@ -52,7 +57,7 @@ public class TopologyProducer {
     }
 
     /** Builds the topology from its parts (also for the TopologyTestDriver tests). */
-    static Topology topology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, AlignmentProcessor.Settings settings) {
+    static Topology topology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ProcessorSettings settings) {
         // at start, not at the first sample: a window too large for one store record would fail every batch
         // (every model version that does not fit is named at once, so one restart fixes them all)
         List<String> tooLarge = new ArrayList<>();
@@ -74,10 +79,8 @@ public class TopologyProducer {
         topology.addProcessor(PROCESSOR, () -> new AlignmentProcessor(registry, decoder, metrics, board, budget, settings), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MONITOR_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
-        // Cached: most pending records are analysed within a commit interval, and the cache then
-        // sends the changelog a tombstone instead of the record's bytes and a tombstone.
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.ByteArray(),
-                Serdes.ByteArray()).withCachingEnabled(), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEGACY_PENDING_STORE), Serdes.ByteArray(),
+                Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addSink(DLQ_SINK, Topics.INFERENCE_SAMPLES_DLQ, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
                 PROCESSOR);
         topology.addSink(REPORTS_SINK, Topics.ALIGNMENT_REPORTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(),
@@ -86,10 +89,10 @@ public class TopologyProducer {
     }
 
     /** Reads the processor settings from the configuration. */
-    static AlignmentProcessor.Settings settings(ResalignConfig config) {
+    static ProcessorSettings settings(ResalignConfig config) {
         ResalignConfig.BatchConfig b = config.batch();
-        return new AlignmentProcessor.Settings(b.size(), b.maxWaitMs(), b.rateLimit(), b.engineShare(), b.maxEngineSeconds(),
-                driftSettings(config));
+        return new ProcessorSettings(b.size(), b.maxWaitMs(), b.rateLimit(), b.engineShare(), b.maxEngineSeconds(),
+                b.maxPendingRecordBytes(), driftSettings(config));
     }
 
     /** Returns the drift settings the service's monitors run with under {@code config}. */

@@ -93,10 +93,10 @@ class AlignmentTopologyTest {
     }
 
     private void start(ModelRegistry models, int batchSize, long maxWaitMillis, double rateLimit) {
-        start(models, new AlignmentProcessor.Settings(batchSize, maxWaitMillis, rateLimit, DRIFT));
+        start(models, new ProcessorSettings(batchSize, maxWaitMillis, rateLimit, DRIFT));
     }
 
-    private void start(ModelRegistry models, AlignmentProcessor.Settings settings) {
+    private void start(ModelRegistry models, ProcessorSettings settings) {
         meters = new SimpleMeterRegistry();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "alignment-topology-test");
@@ -192,7 +192,8 @@ class AlignmentTopologyTest {
     @Test
     void shouldSkipAndCountSamplesOnceTheEngineHasTakenItsShareOfTheWallClock() {
         // a share so small that the first batch overdraws the account: the stopped wall clock refills nothing
-        start(registry, new AlignmentProcessor.Settings(2, 60_000, 0, 1e-9, Double.POSITIVE_INFINITY, DRIFT));
+        start(registry, new ProcessorSettings(2, 60_000, 0, 1e-9, Double.POSITIVE_INFINITY,
+                ProcessorSettings.DEFAULT_MAX_PENDING_RECORD_BYTES, DRIFT));
         sendValid(2);
         assertEquals(2.0, processed(), "a new account starts full");
         sendValid(3);
@@ -203,8 +204,22 @@ class AlignmentTopologyTest {
     }
 
     @Test
+    void shouldAnalyseTheBatchOfARecordAtOnceWhenTheRecordIsTooLargeToKeepInTheStore() {
+        // a demo record is about 3 KB of JSON: over a 1,000-byte bound, so it never waits in the store
+        start(registry, new ProcessorSettings(8, 60_000, 0, 0, Double.POSITIVE_INFINITY, 1_000, DRIFT));
+        sendValid(2);
+        assertEquals(2.0, processed(), "each record's batch went at once, smaller than the batch size");
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(TopologyProducer.MONITOR_STORE);
+        try (KeyValueIterator<String, byte[]> kept = store.prefixScan(PendingRecord.KEY_PREFIX,
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            assertTrue(!kept.hasNext(), "no record kept pending");
+        }
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
     void shouldAnalyseEachSampleAtOnceWhenOneAlreadyCostsTheBatchsEngineSeconds() {
-        start(registry, new AlignmentProcessor.Settings(8, 60_000, 0, 0, 1e-9, DRIFT));
+        start(registry, new ProcessorSettings(8, 60_000, 0, 0, 1e-9, ProcessorSettings.DEFAULT_MAX_PENDING_RECORD_BYTES, DRIFT));
         sendValid(8); // a full batch: from here on the engine's cost per sample is measured
         assertEquals(8.0, processed());
         sendValid(3);
@@ -266,6 +281,13 @@ class AlignmentTopologyTest {
         start(4, 1000, 0);
         KeyValueStore<String, byte[]> restored = driver.getKeyValueStore(TopologyProducer.MONITOR_STORE);
         changelog.forEach(restored::put);
+        // the new driver numbers offsets from 0 again: its first 24 records are where the old one
+        // stopped, as a delivery after a crash would replay them; the monitor took them already
+        next = 0;
+        eventTime = START.toEpochMilli();
+        sendValid(16 + 8);
+        assertEquals(0, processed(), "a record the monitor's head counts already is not taken again");
+        assertTrue(reports.isEmpty());
         sendValid(8);
         AlignmentReport after = AlignmentReport.fromJson(reports.readRecord().value());
         assertEquals(before.reference().createdAt(), after.reference().createdAt(), "the reference came back from the store");
@@ -279,7 +301,7 @@ class AlignmentTopologyTest {
     @Test
     void shouldRefuseToBuildTheTopologyWhenAWindowWouldNotFitOneStoreRecord() {
         // demo-mlp has 46 features: 2,000 x 46 x 4 bytes = 368 kB of rows, over the 256 KiB bound
-        AlignmentProcessor.Settings settings = new AlignmentProcessor.Settings(4, 1000, 0, DRIFT.withWindow(2_000, 2_000));
+        ProcessorSettings settings = new ProcessorSettings(4, 1000, 0, DRIFT.withWindow(2_000, 2_000));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TopologyProducer.topology(registry, new ResalignMetrics(new SimpleMeterRegistry()), new MonitorBoard(), settings));
         // every model version that does not fit is named (demo-mlp 46 features, demo-conv 36 when loaded)
@@ -303,14 +325,14 @@ class AlignmentTopologyTest {
                     List.of(), new double[0][0]), START.toEpochMilli() + i);
         }
         start(4, 1000, 0);
-        old.save(AlignmentProcessor.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)));
+        old.save(MonitorStore.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)));
 
         sendValid(8);
 
         assertEquals(8.0, processed(), "the samples were analysed, not dead-lettered");
         assertTrue(deadLetters.isEmpty());
         io.resalign.service.ModelMonitor stored = io.resalign.service.ModelMonitor.load(
-                AlignmentProcessor.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)), mv, registry.schema(mv), DRIFT, "cpu")
+                MonitorStore.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)), mv, registry.schema(mv), DRIFT, "cpu")
                 .orElseThrow();
         assertEquals(registry.schema(mv), stored.schema(), "the state was written anew with the output features");
         assertTrue(stored.isCollectingReference());

@@ -57,6 +57,17 @@ final class DemoRecords {
                 "\"shape\":[1,1,28,28],\"datatype\":\"UINT8\",\"data\":" + pixels(k, null), ",\"label\":" + LABELS[k]);
     }
 
+    /** Returns the V2 JSON of one record carrying samples {@code first} .. {@code first + count - 1} (a batch axis of {@code count}). */
+    static byte[] validBatch(int first, int count, long timestamp) {
+        StringBuilder data = new StringBuilder("[");
+        for (int i = first; i < first + count; i++) {
+            String p = pixels(i % SAMPLES.size(), null);
+            data.append(i == first ? "" : ",").append(p, 1, p.length() - 1);
+        }
+        return json("\"id\":\"b-" + first + "\",\"timestamp\":" + timestamp + ",",
+                "\"shape\":[" + count + ",1,28,28],\"datatype\":\"UINT8\",\"data\":" + data + "]", "");
+    }
+
     private static String pixels(int k, String replaceFirst) {
         float[] x = SAMPLES.sample(k);
         StringBuilder sb = new StringBuilder("[");

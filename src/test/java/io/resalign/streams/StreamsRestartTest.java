@@ -42,6 +42,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -77,7 +78,7 @@ class StreamsRestartTest {
     private static final int AFTER_RESTART = 31;
     private static final int VALID = BEFORE_STOP + WHILE_STOPPED + AFTER_RESTART;
     private static final DriftSettings DRIFT = new DriftSettings(20, 20, REFERENCE, 0.05, 200, 20, Combiner.MAX_ABS, 1L);
-    private static final AlignmentProcessor.Settings SETTINGS = new AlignmentProcessor.Settings(8, 60_000, 0, DRIFT);
+    private static final ProcessorSettings SETTINGS = new ProcessorSettings(8, 60_000, 0, DRIFT);
     private static final long T0 = Instant.parse("2026-11-27T10:00:00Z").toEpochMilli();
 
     private static ModelRegistry registry;
@@ -255,10 +256,10 @@ class StreamsRestartTest {
     }
 
     private int pendingRecords() {
-        ReadOnlyKeyValueStore<byte[], byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
-                TopologyProducer.PENDING_STORE, QueryableStoreTypes.<byte[], byte[]>keyValueStore()));
+        ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                TopologyProducer.MONITOR_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
         int n = 0;
-        try (KeyValueIterator<byte[], byte[]> all = store.all()) {
+        try (KeyValueIterator<String, byte[]> all = store.prefixScan(PendingRecord.KEY_PREFIX, new StringSerializer())) {
             for (; all.hasNext(); all.next()) {
                 n++;
             }
