@@ -4,10 +4,20 @@ import io.resalign.drift.CompactEncoding;
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.ModelVersion;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.util.List;
 
 /**
  * Lays out one monitor's state as records of the monitor store, each bounded whatever the
  * reference size (docs/kafka.md, "Monitor state records"):
+ *
+ * <p>{@code model} and {@code version} are escaped ({@link #headKey}): {@code %}, {@code :}, {@code /}
+ * and {@code !} become {@code %25}, {@code %3A}, {@code %2F} and {@code %21}, so that no two model
+ * versions share a key ({@code a:b}/{@code 1} and {@code a}/{@code b:1} did before) and no monitor key
+ * starts with {@code !}, the prefix of the processor's own records. Names without those characters
+ * keep the keys of earlier builds; {@link #migrateKeys} moves the state of the others.
  *
  * <ul>
  *   <li>{@code model:version}: the head (counters, the reference's description and its not yet
@@ -42,9 +52,67 @@ public final class MonitorRecords {
 
     private MonitorRecords() {}
 
-    /** Returns the key of a model version's head record, {@code model:version} (also the key of its reports). */
+    /** Returns the key of a model version's head record: {@code model:version}, each part escaped. */
     public static String headKey(ModelVersion mv) {
+        return escape(mv.model()) + ":" + escape(mv.version());
+    }
+
+    /** Returns the head key of earlier builds, {@code model:version} unescaped (ambiguous when a part holds a colon). */
+    static String legacyHeadKey(ModelVersion mv) {
         return mv.model() + ":" + mv.version();
+    }
+
+    private static String escape(String part) {
+        StringBuilder b = new StringBuilder(part.length());
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            switch (c) {
+                case '%' -> b.append("%25");
+                case ':' -> b.append("%3A");
+                case '/' -> b.append("%2F");
+                case '!' -> b.append("%21");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * Moves the state an earlier build kept under the unescaped key of {@code mv} to the escaped
+     * one: the parts first, the head after them, then the old records are deleted (a crash in
+     * between leaves the new head, which the next start keeps, and old records, which nothing reads).
+     * Nothing moves when both keys are the same, when the new head exists, or when the old head is
+     * another model version's (two names that shared the old key: that state is left where it is).
+     *
+     * @return whether state was moved
+     */
+    public static boolean migrateKeys(StateRecords records, ModelVersion mv) {
+        String from = legacyHeadKey(mv);
+        String to = headKey(mv);
+        if (from.equals(to) || records.get(to) != null) {
+            return false;
+        }
+        byte[] head = records.get(from);
+        if (head == null || !namesModelVersion(head, mv)) {
+            return false;
+        }
+        List<String> parts = records.keysWithPrefix(from + "/");
+        for (String key : parts) {
+            records.put(to + key.substring(from.length()), records.get(key));
+        }
+        records.put(to, head);
+        parts.forEach(records::delete);
+        records.delete(from);
+        return true;
+    }
+
+    /** Says whether a head record (of either form: tag, format version, then model and version) is the state of {@code mv}. */
+    private static boolean namesModelVersion(byte[] head, ModelVersion mv) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(head, 2, Math.max(0, head.length - 2)))) {
+            return in.readUTF().equals(mv.model()) && in.readUTF().equals(mv.version());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static String referencePrefix(ModelVersion mv) {

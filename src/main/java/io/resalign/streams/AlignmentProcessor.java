@@ -331,9 +331,9 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         context.forward(new Record<Object, byte[]>(o.key(), o.value(), o.timestamp(), headers), TopologyProducer.DLQ_SINK);
     }
 
-    /** Returns the store key and report key of a model version. */
+    /** Returns the key of a model version's reports, {@code model:version} (docs/reports.md). */
     static String key(ModelVersion mv) {
-        return MonitorRecords.headKey(mv);
+        return mv.model() + ":" + mv.version();
     }
 
     @Override

@@ -40,6 +40,9 @@ final class TaskMonitors {
     /** Returns the monitor of {@code mv}: cached, read back from the store, or new. */
     ModelMonitor get(ModelVersion mv) {
         return monitors.computeIfAbsent(mv, k -> {
+            if (MonitorRecords.migrateKeys(records, k)) {
+                LOG.infof("Monitor state of %s moved from the unescaped key of earlier builds to %s", k, MonitorRecords.headKey(k));
+            }
             try {
                 Optional<ModelMonitor> stored = ModelMonitor.load(records, k, registry.schema(k), settings, registry.deviceLabel());
                 if (stored.isPresent()) {
