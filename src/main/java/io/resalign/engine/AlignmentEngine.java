@@ -206,8 +206,15 @@ public final class AlignmentEngine implements AutoCloseable {
             if (ops[i].inSize() <= options.denseLimit() && ops[i].outSize() <= options.denseLimit()) {
                 denseGroups.computeIfAbsent(ops[i].outSize() + "x" + ops[i].inSize(), key -> new ArrayList<>()).add(i);
             } else {
-                out[i] = RandomizedSvd.compute(ops[i], new RandomizedSvd.Options(k, options.oversampling(), options.powerIterations(),
-                        0, options.seed()), scope);
+                // in a scope of its own: a block's sketches and products go when its triplets are known,
+                // instead of every watched block's piling up until the batch ends
+                try (NDManager block = scope.newSubManager()) {
+                    TopSingular t = RandomizedSvd.compute(ops[i], new RandomizedSvd.Options(k, options.oversampling(),
+                            options.powerIterations(), 0, options.seed()), block);
+                    t.left().attach(scope);
+                    t.right().attach(scope);
+                    out[i] = t;
+                }
             }
         }
         RandomizedSvd.Options dense = new RandomizedSvd.Options(k, options.oversampling(), options.denseMaxIterations(),
@@ -219,10 +226,19 @@ public final class AlignmentEngine implements AutoCloseable {
                 List<Integer> members = group.subList(start, Math.min(group.size(), start + chunk));
                 NDList matrices = new NDList();
                 for (int i : members) {
-                    matrices.add(ops[i].dense(scope));
+                    try (NDManager block = scope.newSubManager()) {
+                        NDArray matrix = ops[i].dense(block);
+                        matrix.attach(scope);
+                        matrices.add(matrix);
+                    }
                 }
                 NDArray stacked = members.size() == 1 ? matrices.get(0) : NDArrays.concat(matrices, 0);
-                TopSingular all = RandomizedSvd.compute(new DenseJacobian(stacked), dense, scope);
+                TopSingular all;
+                try (NDManager iterations = scope.newSubManager()) {
+                    all = RandomizedSvd.compute(new DenseJacobian(stacked), dense, iterations);
+                    all.left().attach(scope);
+                    all.right().attach(scope);
+                }
                 for (int m = 0; m < members.size(); m++) {
                     int i = members.get(m);
                     String rows = m * batch + ":" + (m + 1) * batch;
@@ -279,7 +295,12 @@ public final class AlignmentEngine implements AutoCloseable {
                 }
                 NDArray v = rights.size() == 1 ? rights.get(0) : NDArrays.concat(rights, 1);
                 NDArray u = lefts.size() == 1 ? lefts.get(0) : NDArrays.concat(lefts, 1);
-                projections.add(ops[j].apply(v).mul(u).sum(new int[] {2}));
+                try (NDManager target = v.getManager().newSubManager()) {
+                    v.tempAttach(target);
+                    NDArray projection = ops[j].apply(v).mul(u).sum(new int[] {2});
+                    projection.attach(u.getManager());
+                    projections.add(projection);
+                }
             }
             // (targets j, B, partners i != j in group order, k): one transfer per group
             float[] all = NDArrays.stack(projections).toFloatArray();

@@ -38,15 +38,35 @@ public interface JacobianOperator {
         return Optional.empty();
     }
 
+    /** Rows of the explicit Jacobian built by one transpose product in {@link #dense}. */
+    int DENSE_ROWS_PER_PRODUCT = 128;
+
     /**
-     * Returns the explicit Jacobians (B, outSize, inSize): row i of J is {@code J^T e_i}, so one
-     * batched transpose product with the identity builds them exactly.
+     * Returns the explicit Jacobians (B, outSize, inSize): row i of J is {@code J^T e_i}, so batched
+     * transpose products with rows of the identity build them exactly. The rows go
+     * {@link #DENSE_ROWS_PER_PRODUCT} at a time, each product in a scope of its own: a product's
+     * intermediates grow with its rows times the block's own activations (a ViT attention branch
+     * carries every token's), and 768 rows of ViT-B/16 at once held about 2 GB per sample.
      *
      * @param manager the scope that owns the result
      */
     default NDArray dense(NDManager manager) {
         long b = batchSize();
-        NDArray identity = manager.eye(Math.toIntExact(outSize())).expandDims(0).repeat(0, b);
-        return applyTranspose(identity);
+        int rows = Math.toIntExact(outSize());
+        NDArray identity = manager.eye(rows).expandDims(0).repeat(0, b);
+        if (rows <= DENSE_ROWS_PER_PRODUCT) {
+            return applyTranspose(identity);
+        }
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        for (int start = 0; start < rows; start += DENSE_ROWS_PER_PRODUCT) {
+            try (NDManager product = manager.newSubManager()) {
+                NDArray e = identity.get(":, " + start + ":" + Math.min(rows, start + DENSE_ROWS_PER_PRODUCT) + ", :");
+                e.attach(product);
+                NDArray part = applyTranspose(e);
+                part.attach(manager);
+                parts.add(part);
+            }
+        }
+        return ai.djl.ndarray.NDArrays.concat(parts, 1);
     }
 }
