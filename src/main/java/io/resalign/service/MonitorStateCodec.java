@@ -96,6 +96,7 @@ final class MonitorStateCodec {
         for (int i = newGeneration ? 0 : saved.chunks; i < chunks; i++) {
             int to = Math.min(reference.collectedCount(), (i + 1) * chunkRows);
             records.put(MonitorRecords.chunkKey(mv, generation, i), MonitorRecords.chunk(reference.rows(i * chunkRows, to)));
+            CrashPoints.reach("reference-chunk-written");
         }
         WindowAggregate lastWindow = monitor.drift().lastWindow().orElse(null);
         if (lastWindow != saved.lastWindow || !saved.lastWindowKnown) {

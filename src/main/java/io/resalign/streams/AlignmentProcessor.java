@@ -7,6 +7,7 @@ import io.resalign.drift.ModelVersion;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.AlignmentReport;
+import io.resalign.service.CrashPoints;
 import io.resalign.service.EngineBudget;
 import io.resalign.service.MicroBatcher;
 import io.resalign.service.ModelMonitor;
@@ -303,13 +304,16 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             pending.settle(taken);
             return;
         }
+        CrashPoints.reach("batch-analysed");
         taken.advance(monitor.positions());
         // Reports go before the head that counts their window: a crash in between repeats an identical
         // report under at_least_once, where the other order could lose one (docs/kafka.md, "Delivery guarantees").
         for (AlignmentReport report : reports) {
             context.forward(new Record<>(key(mv), report.toJsonBytes(), report.window().endTime()), TopologyProducer.REPORTS_SINK);
+            CrashPoints.reach("window-reported");
         }
         monitors.save(monitor);
+        CrashPoints.reach("batch-saved");
         pending.settle(taken);
         metrics.batchDone(mv, batch.size(), System.nanoTime() - start);
         metrics.samplesApplied(mv, batch, System.currentTimeMillis()); // now, not the stream thread's cached time
