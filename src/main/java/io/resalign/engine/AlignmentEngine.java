@@ -124,7 +124,7 @@ public final class AlignmentEngine implements AutoCloseable {
         }
         TopSingular[] svd = decompose(ops, batch, scope);
         double[][][] self = selfDots(svd, batch);
-        double[][][] cross = crossAlignment(ops, svd, batch, blocks);
+        double[][][] cross = crossAlignment(ops, svd, batch, blocks, scope);
         List<List<StageMetrics>> stages = TrajectoryShape.stages(trajectory.measuredBy(network), blocks);
         float[] logits = trajectory.logits().toFloatArray();
         double[][] output = outputMetrics(trajectory.logits());
@@ -206,8 +206,14 @@ public final class AlignmentEngine implements AutoCloseable {
             if (ops[i].inSize() <= options.denseLimit() && ops[i].outSize() <= options.denseLimit()) {
                 denseGroups.computeIfAbsent(ops[i].outSize() + "x" + ops[i].inSize(), key -> new ArrayList<>()).add(i);
             } else {
-                out[i] = RandomizedSvd.compute(ops[i], new RandomizedSvd.Options(k, options.oversampling(), options.powerIterations(),
-                        0, options.seed()), scope);
+                // one block's iteration in its own scope, only its triplets kept: at 224 x 224 its products'
+                // intermediates are gigabytes (resnet50 with every block watched went past 23 GB in one scope)
+                try (NDManager block = scope.newSubManager()) {
+                    out[i] = RandomizedSvd.compute(ops[i], new RandomizedSvd.Options(k, options.oversampling(), options.powerIterations(),
+                            0, options.seed()), block);
+                    out[i].left().attach(scope);
+                    out[i].right().attach(scope);
+                }
             }
         }
         RandomizedSvd.Options dense = new RandomizedSvd.Options(k, options.oversampling(), options.denseMaxIterations(),
@@ -219,7 +225,12 @@ public final class AlignmentEngine implements AutoCloseable {
                 List<Integer> members = group.subList(start, Math.min(group.size(), start + chunk));
                 NDList matrices = new NDList();
                 for (int i : members) {
-                    matrices.add(ops[i].dense(scope));
+                    // the build's intermediates (D tangents through the branch) go with its own scope
+                    try (NDManager build = scope.newSubManager()) {
+                        NDArray matrix = ops[i].dense(build);
+                        matrix.attach(scope);
+                        matrices.add(matrix);
+                    }
                 }
                 NDArray stacked = members.size() == 1 ? matrices.get(0) : NDArrays.concat(matrices, 0);
                 TopSingular all = RandomizedSvd.compute(new DenseJacobian(stacked), dense, scope);
@@ -252,7 +263,8 @@ public final class AlignmentEngine implements AutoCloseable {
      * pairs. Within each group of comparable blocks, the partners' right vectors are stacked as
      * tangents so that one product per target block j gives u_{i,m}^T J_j v_{i,m} for every i != j.
      */
-    private double[][][] crossAlignment(JacobianOperator[] ops, TopSingular[] svd, int batch, List<ResidualBlock> blocks) {
+    private double[][][] crossAlignment(JacobianOperator[] ops, TopSingular[] svd, int batch, List<ResidualBlock> blocks,
+            NDManager scope) {
         int n = ops.length;
         double[][][] out = new double[batch][n][n];
         for (double[][] m : out) {
@@ -279,7 +291,13 @@ public final class AlignmentEngine implements AutoCloseable {
                 }
                 NDArray v = rights.size() == 1 ? rights.get(0) : NDArrays.concat(rights, 1);
                 NDArray u = lefts.size() == 1 ? lefts.get(0) : NDArrays.concat(lefts, 1);
-                projections.add(ops[j].apply(v).mul(u).sum(new int[] {2}));
+                // the product's intermediates in their own scope (v returns to the batch's when it closes)
+                try (NDManager product = scope.newSubManager()) {
+                    v.tempAttach(product);
+                    NDArray projection = ops[j].apply(v).mul(u).sum(new int[] {2});
+                    projection.attach(scope);
+                    projections.add(projection);
+                }
             }
             // (targets j, B, partners i != j in group order, k): one transfer per group
             float[] all = NDArrays.stack(projections).toFloatArray();
