@@ -130,9 +130,28 @@ final class MachineRates {
 
     /** Returns the resident set size in kB (VmRSS of /proc/self/status), or -1 where there is none. */
     static long rssKb() {
+        return status("VmRSS:");
+    }
+
+    /** Returns the peak resident set size in kB since the start or the last {@link #resetPeakRss()} (VmHWM), or -1. */
+    static long peakRssKb() {
+        return status("VmHWM:");
+    }
+
+    /** Resets the peak resident set size to the current one (Linux: "5" to /proc/self/clear_refs); false where that fails. */
+    static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static long status(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
