@@ -23,7 +23,9 @@ Orthonormalisation is torch.linalg.qr (resalign: the Gram matrix on the device, 
 Cholesky-QR of the r x r Gram on the CPU); the sketch is torch's generator (resalign: Java's, on
 the CPU); RA1 and the metric assembly (under 2 % of resalign's time) are left out. Untimed checks after the timing: resnet50
 products in float32 against float64 (torch's conv backward runs on oneDNN here); the token-0
-class-token function against torchvision's module on the whole sequence (vit).
+class-token function against torchvision's module on the whole sequence (vit). torch's own matmul
+and conv rates, measured before and after the timing, go with the result: Debian's torch 1.13 is
+built with OpenBLAS at AVX2, DJL's PyTorch 2.7.1 with MKL, so the two libraries' rates differ.
 
 Usage:
     large_model_peer.py MODEL_DIR --arch resnet50|vit_b_16 --inputs FILE --count N --batch B
@@ -293,6 +295,26 @@ def vit_check(model, x):
     return {"class_token_jtu_vs_torchvision_modules": worst}
 
 
+def machine_rates(reps=3):
+    """torch's own float32 GFLOP/s on the shapes the benchmark measures through DJL: a 1024^3 matmul
+    and 3x3 convolutions of 20 images (64 channels at 56 x 56, 256 at 14 x 14)."""
+    def rate(flops, op):
+        op()
+        times = []
+        for _ in range(reps):
+            started = time.perf_counter()
+            op()
+            times.append(time.perf_counter() - started)
+        return flops / sorted(times)[reps // 2] / 1e9
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    out = {"matmul": rate(2.0 * 1024 ** 3, lambda: a @ b)}
+    for key, channels, side in (("conv56", 64, 56), ("conv14", 256, 14)):
+        x, w = torch.randn(20, channels, side, side), torch.randn(channels, channels, 3, 3) * 0.05
+        out[key] = rate(2.0 * 20 * channels * channels * 9 * side * side,
+                        lambda x=x, w=w: torch.nn.functional.conv2d(x, w, padding=1))
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model")
@@ -310,9 +332,11 @@ def main():
     p.add_argument("--full-svd", action="store_true", help="vit: also time torch.linalg.svd of the stacked Jacobians")
     p.add_argument("--out", required=True)
     a = p.parse_args()
+    print("torch peer: CPUs allowed %s of %d" % (sorted(os.sched_getaffinity(0)), os.cpu_count()), flush=True)
     torch.set_num_threads(a.threads)
     model = load(a.model, a.arch)
     inputs = torch.from_numpy(np.fromfile(a.inputs, dtype="<f4").reshape(-1, 3, 224, 224)[:a.count])
+    rates_before = machine_rates()
     batches = a.count // a.batch
     gen = torch.Generator().manual_seed(42)
     seconds, full_svd, sigma1 = [], [], None
@@ -334,9 +358,11 @@ def main():
             seconds.append(elapsed)
             if sigma1 is None:
                 sigma1 = values
+    rates_after = machine_rates()
+    rates = {key: (rates_before[key] + rates_after[key]) / 2 for key in rates_before}
     check = resnet_check(model, inputs, a.watch) if a.arch == "resnet50" else vit_check(model, inputs)
     result = {"arch": a.arch, "torch": torch.__version__, "threads": torch.get_num_threads(), "batch": a.batch,
-              "seconds": seconds, "full_svd_seconds": full_svd, "sigma1": sigma1, "check": check}
+              "seconds": seconds, "full_svd_seconds": full_svd, "rates": rates, "sigma1": sigma1, "check": check}
     with open(a.out, "w") as f:
         json.dump(result, f)
 

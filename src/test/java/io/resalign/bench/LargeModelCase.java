@@ -62,10 +62,11 @@ final class LargeModelCase {
      * @param work the counted work of one sample
      * @param productShare share of the engine's time in the large products (stack sampling)
      * @param cpuSeconds seconds per sample in the phases that stay on the CPU
-     * @param rates the machine's rates measured just before the case
+     * @param rates the machine's rates through DJL, measured around the case
+     * @param torchRates torch's own rates on the same shapes, null without the peer
      */
     record Row(String model, String watch, int blocks, int batch, double[] engine, double[] torch, LargeModelWork.Work work,
-            double productShare, double cpuSeconds, Rates rates) {
+            double productShare, double cpuSeconds, Rates rates, Rates torchRates) {
         double engineMedian() {
             return median(engine);
         }
@@ -133,6 +134,7 @@ final class LargeModelCase {
         Rates before = rates();
         Rates rates;
         boolean peakReset = MachineRates.resetPeakRss();
+        long rssAtStart = MachineRates.rssKb();
         try (ResidualNetwork network = Architectures.load(dir, device); AlignmentEngine engine = new AlignmentEngine(network, options)) {
             k = engine.k();
             List<ResidualBlock> blocks = network.blocks();
@@ -161,8 +163,9 @@ final class LargeModelCase {
             }
             shares = sampler.shares();
             rates = before.mean(rates());
-            System.out.printf("resalign peak resident memory (VmHWM%s): %.1f GB%n", peakReset ? " since this case's start" : ", process",
-                    MachineRates.peakRssKb() / 1e6);
+            // the JVM keeps what earlier cases freed, so the start's RSS is a floor of the peak
+            System.out.printf("resalign peak resident memory (VmHWM%s): %.1f GB; at the case's start %.1f GB%n", peakReset
+                    ? " since this case's start" : ", process", MachineRates.peakRssKb() / 1e6, rssAtStart / 1e6);
             if (dense) {
                 float[] first = Arrays.copyOfRange(inputs, warmup * batch * per, (warmup + 1) * batch * per);
                 steps = FloorModel.probeDenseIterations(network, options, k, first, batch);
@@ -182,7 +185,7 @@ final class LargeModelCase {
                     stackBlocks, watched), work);
         }
         Row row = new Row(arch, watch, watched.size(), batch, engineSeconds, peer == null ? new double[0] : perSample(peer.seconds(), batch),
-                counted, sum(shares, PRODUCT_PHASES), sum(shares, CPU_PHASES) * median(engineSeconds), rates);
+                counted, sum(shares, PRODUCT_PHASES), sum(shares, CPU_PHASES) * median(engineSeconds), rates, peer == null ? null : peer.rates());
         print(row, shares, peer, metrics, steps, arch);
         return row;
     }
@@ -200,6 +203,11 @@ final class LargeModelCase {
                 System.out.printf("  torch.linalg.svd (full) of the stacked Jacobians, timed apart, not in the time above: %.3f s/sample%n",
                         median(peer.fullSvdSeconds()) / row.batch());
             }
+            Rates own = peer.rates();
+            System.out.printf("  torch's own rates (same shapes): 1024^3 matmul %.1f GFLOP/s, 3x3 conv %.1f / %.1f; DJL's %.1f, %.1f / %.1f: "
+                    + "torch achieved %.1f GFLOP/s = %.2f of its matmul rate (resalign %.2f of DJL's)%n", own.matmul(), own.conv56(),
+                    own.conv14(), rates.matmul(), rates.conv56(), rates.conv14(), row.work().total() / t,
+                    row.work().total() / t / own.matmul(), row.achieved() / rates.matmul());
             System.out.println("  torch's checks: " + peer.check());
             System.out.printf("  top singular values, resalign vs torch (first timed batch, %d blocks x %d samples): max relative difference "
                     + "%.2e (%s)%n", row.blocks(), row.batch(), sigma1Difference(metrics, peer.sigma1()), arch.equals("vit_b_16")
@@ -232,15 +240,15 @@ final class LargeModelCase {
     /** Prints the summary table of every case, markdown. */
     static void printSummary(List<Row> rows) {
         System.out.println("| model | watched | batch | resalign s/sample (median; min-max) | torch 1.13 s/sample | resalign / torch "
-                + "| GFLOP/sample (large products) | achieved GFLOP/s (of matmul) | large products GFLOP/s (of matmul) "
-                + "| CPU-bound s/sample | T4 estimate s/sample | A100 estimate s/sample |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + "| matmul GFLOP/s DJL / torch | GFLOP/sample (large products) | achieved GFLOP/s (of matmul) "
+                + "| large products GFLOP/s (of matmul) | CPU-bound s/sample | T4 estimate s/sample | A100 estimate s/sample |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
             boolean peer = r.torch().length > 0;
-            System.out.printf("| %s | %s (%d) | %d | %.3f; %.3f-%.3f (%d) | %s | %s | %.1f (%.1f) | %.1f (%.2f) | %.1f (%.2f) | %.3f | %.3f | %.3f |%n",
-                    r.model(), r.watch(), r.blocks(), r.batch(), r.engineMedian(), min(r.engine()), max(r.engine()), r.engine().length,
-                    peer ? String.format("%.3f", median(r.torch())) : "-", peer ? String.format("%.2f", r.engineMedian() / median(r.torch()))
-                    : "-", r.work().total(), r.work().large(), r.achieved(), r.achieved() / r.rates().matmul(), r.productRate(),
+            System.out.printf("| %s | %s (%d) | %d | %.3f; %.3f-%.3f (%d) | %s | %s | %.0f / %s | %.1f (%.1f) | %.1f (%.2f) | %.1f (%.2f) "
+                    + "| %.3f | %.3f | %.3f |%n", r.model(), r.watch(), r.blocks(), r.batch(), r.engineMedian(), min(r.engine()), max(r.engine()),
+                    r.engine().length, peer ? String.format("%.3f", median(r.torch())) : "-", peer ? String.format("%.2f", r.engineMedian()
+                    / median(r.torch())) : "-", r.rates().matmul(), peer ? String.format("%.0f", r.torchRates().matmul()) : "-", r.work().total(), r.work().large(), r.achieved(), r.achieved() / r.rates().matmul(), r.productRate(),
                     r.productRate() / r.rates().matmul(), r.cpuSeconds(), r.gpuSeconds(T4), r.gpuSeconds(A100));
         }
     }

@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * Runs torch's peer of the engine on the same model and inputs (src/test/python/large_model_peer.py,
  * torch 1.13 under Debian's python3) and reads what it measured: seconds per batch, the top
- * singular value of every watched block, and its own correctness checks.
+ * singular value of every watched block, its own correctness checks and its own matmul and conv
+ * rates.
  */
 final class TorchPeer {
     /** The peer script, relative to the project directory (where Maven runs the benchmark). */
@@ -49,8 +50,10 @@ final class TorchPeer {
      * @param fullSvdSeconds vit_b_16: seconds of torch.linalg.svd of the stacked Jacobians, per timed batch
      * @param sigma1 top singular value [block][sample] of the first timed batch
      * @param check the peer's own checks, name to value
+     * @param rates torch's own matmul and conv rates on the benchmark's shapes, mean of before and after its timing
      */
-    record Result(String torchVersion, int threads, double[] seconds, double[] fullSvdSeconds, double[][] sigma1, Map<String, String> check) {}
+    record Result(String torchVersion, int threads, double[] seconds, double[] fullSvdSeconds, double[][] sigma1, Map<String, String> check,
+            LargeModelCase.Rates rates) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -81,8 +84,10 @@ final class TorchPeer {
         Map<String, String> check = new LinkedHashMap<>();
         json.get("check").fields().forEachRemaining(e -> check.put(e.getKey(), e.getValue().isNumber()
                 ? String.format("%.2e", e.getValue().asDouble()) : e.getValue().asText()));
+        JsonNode rates = json.get("rates");
         return new Result(json.get("torch").asText(), json.get("threads").asInt(), doubles(json.get("seconds")),
-                doubles(json.get("full_svd_seconds")), sigma1, check);
+                doubles(json.get("full_svd_seconds")), sigma1, check, new LargeModelCase.Rates(rates.get("matmul").asDouble(),
+                        rates.get("conv56").asDouble(), rates.get("conv14").asDouble()));
     }
 
     private static double[] doubles(JsonNode array) {
