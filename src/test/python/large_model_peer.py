@@ -48,6 +48,8 @@ from functorch import jvp, vjp, vmap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ra_reference import read_safetensors  # noqa: E402  the project's safetensors reader
+from torchvision_reference import block_inputs as resnet_block_inputs, branch_of  # noqa: E402
+from torchvision_vit_reference import block_inputs as vit_block_inputs  # noqa: E402
 
 CLASSES = 10
 TAU = 1e-2
@@ -101,18 +103,9 @@ def alignments(ops, svd, groups, k):
 
 # --- resnet50 -------------------------------------------------------------------------------
 
-def bottleneck_branch(block):
-    # torchvision's Bottleneck branch with an out-of-place ReLU (its in-place one trips vmap)
-    def f(h):
-        z = torch.relu(block.bn1(block.conv1(h)))
-        z = torch.relu(block.bn2(block.conv2(z)))
-        return block.bn3(block.conv3(z))
-    return f
-
-
 def conv_operator(block, h):
     """(apply, apply_t, n_in, n_out) of a block's Jacobians at h (B, C, H, W); tangents (B, r, n)."""
-    f = bottleneck_branch(block)
+    f = branch_of(block)
     out, vjp_fn = vjp(f, h)
     batch, in_shape, out_shape = h.shape[0], tuple(h.shape[1:]), tuple(out.shape[1:])
 
@@ -131,14 +124,7 @@ def conv_operator(block, h):
 
 def resnet_batch(model, x, watch, a, gen):
     modules = dict(model.named_modules())
-    caught, hooks = {}, []
-    for name in watch:
-        hooks.append(modules[name].register_forward_hook(
-            lambda mod, inp, out, name=name: caught.__setitem__(name, inp[0].detach())))
-    with torch.no_grad():
-        model(x)
-    for h in hooks:
-        h.remove()
+    _, caught = resnet_block_inputs(model, watch, x)
     ops, svd, shapes = {}, {}, {}
     for name in watch:
         apply, apply_t, n_in, n_out = conv_operator(modules[name], caught[name])
@@ -161,13 +147,8 @@ def resnet_check(model, x, watch):
     name = watch[0]
     results = []
     for m, dtype in ((model, torch.float32), (copy.deepcopy(model).double(), torch.float64)):
-        block = dict(m.named_modules())[name]
-        caught = {}
-        hook = block.register_forward_hook(lambda mod, inp, out: caught.__setitem__("h", inp[0].detach()))
-        with torch.no_grad():
-            m(x[:1].to(dtype))
-        hook.remove()
-        apply, apply_t, n_in, n_out = conv_operator(block, caught["h"])
+        _, caught = resnet_block_inputs(m, [name], x[:1].to(dtype))
+        apply, apply_t, n_in, n_out = conv_operator(dict(m.named_modules())[name], caught[name])
         g = torch.Generator().manual_seed(7)
         v = torch.randn(1, 2, n_in, generator=g, dtype=torch.float64)
         u = torch.randn(1, 2, n_out, generator=g, dtype=torch.float64)
@@ -177,21 +158,6 @@ def resnet_check(model, x, watch):
 
 
 # --- vit_b_16 -------------------------------------------------------------------------------
-
-def vit_inputs(model, x):
-    caught, hooks = {}, []
-    for i, layer in enumerate(model.encoder.layers):
-        name = "encoder_layer_%d" % i
-        hooks.append(layer.register_forward_hook(
-            lambda mod, inp, out, name=name: caught.__setitem__(name + ".attention", inp[0].detach())))
-        hooks.append(layer.ln_2.register_forward_hook(
-            lambda mod, inp, out, name=name: caught.__setitem__(name + ".mlp", inp[0].detach())))
-    with torch.no_grad():
-        model(x)
-    for h in hooks:
-        h.remove()
-    return caught
-
 
 def token0_function(layer, kind, h):
     """The branch at token 0 as a function of token 0's input (B, R, D): R independent copies of
@@ -251,8 +217,7 @@ def class_token_jacobians(model, hs, names):
 
 
 def vit_batch(model, x, a, gen):
-    with torch.no_grad():
-        hs = vit_inputs(model, x)
+    _, hs = vit_block_inputs(model, x)
     names = sorted(hs, key=lambda n: (int(n.split(".")[0].rsplit("_", 1)[1]), n.endswith("mlp")))
     jac = class_token_jacobians(model, hs, names).detach()
     batch, dim, blocks = x.shape[0], jac.shape[1], len(names)
@@ -275,7 +240,7 @@ def vit_check(model, x):
     """Class-token Jacobian rows (float64) against torch's vjp of torchvision's own modules on the
     whole sequence with token 0 moving, first and last branch; returns the worst relative error."""
     m = copy.deepcopy(model).double()
-    hs = vit_inputs(m, x[:1].double())
+    _, hs = vit_block_inputs(m, x[:1].double())
     worst = 0.0
     for name in ("encoder_layer_0.attention", "encoder_layer_11.mlp"):
         layer = m.encoder.layers[int(name.split(".")[0].rsplit("_", 1)[1])]

@@ -112,13 +112,12 @@ public final class LargeModelBenchmark {
         Locale.setDefault(Locale.ROOT);
         Settings s = Settings.parse(args);
         Engine engine = Engine.getInstance();
-        Device device = engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        Device device = MachineRates.device(engine);
         // the one use of DJL's PyTorch internals: the intra-op thread count torch's peer must match
         int threads = JniUtils.getNumThreads();
         System.out.println("resalign large-model benchmark  " + ZonedDateTime.now());
-        System.out.printf("engine %s %s, device %s, intra-op threads %d, JVM %s, available processors %d, args %s%n", engine.getEngineName(),
-                engine.getVersion(), device, threads, Runtime.version(), Runtime.getRuntime().availableProcessors(), String.join(" ", args));
-        System.out.printf("env OMP_WAIT_POLICY=%s ONEDNN_MAX_CPU_ISA=%s%n", System.getenv("OMP_WAIT_POLICY"), System.getenv("ONEDNN_MAX_CPU_ISA"));
+        System.out.println(MachineRates.describe(engine, device, args));
+        System.out.println("PyTorch intra-op threads (DJL): " + threads);
         String loadBefore = quietCheck("start");
         MachineRates machine = new MachineRates(device, s.rateReps);
         System.out.printf("machine rates: DJL float32, median of %d repetitions, measured again before each case%n%n", s.rateReps);
