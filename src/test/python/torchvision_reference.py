@@ -80,9 +80,11 @@ def state_dict_tensors(model):
 
 
 def branch_of(block):
+    # torch.relu rather than the block's in-place ReLU: the same values, and functorch's vmap
+    # (large_model_peer.py) cannot batch an in-place op on an unbatched primal
     def f(h):
-        z = block.relu(block.bn1(block.conv1(h)))
-        z = block.relu(block.bn2(block.conv2(z)))
+        z = torch.relu(block.bn1(block.conv1(h)))
+        z = torch.relu(block.bn2(block.conv2(z)))
         return block.bn3(block.conv3(z))
     return f
 

@@ -124,7 +124,7 @@ public final class AlignmentEngine implements AutoCloseable {
         }
         TopSingular[] svd = decompose(ops, batch, scope);
         double[][][] self = selfDots(svd, batch);
-        double[][][] cross = crossAlignment(ops, svd, batch, blocks);
+        double[][][] cross = crossAlignment(ops, svd, batch, blocks, scope);
         List<List<StageMetrics>> stages = TrajectoryShape.stages(trajectory.measuredBy(network), blocks);
         float[] logits = trajectory.logits().toFloatArray();
         double[][] output = outputMetrics(trajectory.logits());
@@ -206,14 +206,13 @@ public final class AlignmentEngine implements AutoCloseable {
             if (ops[i].inSize() <= options.denseLimit() && ops[i].outSize() <= options.denseLimit()) {
                 denseGroups.computeIfAbsent(ops[i].outSize() + "x" + ops[i].inSize(), key -> new ArrayList<>()).add(i);
             } else {
-                // in a scope of its own: a block's sketches and products go when its triplets are known,
-                // instead of every watched block's piling up until the batch ends
+                // one block's iteration in its own scope, only its triplets kept: at 224 x 224 its products'
+                // intermediates are gigabytes (resnet50 with every block watched went past 23 GB in one scope)
                 try (NDManager block = scope.newSubManager()) {
-                    TopSingular t = RandomizedSvd.compute(ops[i], new RandomizedSvd.Options(k, options.oversampling(),
-                            options.powerIterations(), 0, options.seed()), block);
-                    t.left().attach(scope);
-                    t.right().attach(scope);
-                    out[i] = t;
+                    out[i] = RandomizedSvd.compute(ops[i], new RandomizedSvd.Options(k, options.oversampling(), options.powerIterations(),
+                            0, options.seed()), block);
+                    out[i].left().attach(scope);
+                    out[i].right().attach(scope);
                 }
             }
         }
@@ -226,8 +225,9 @@ public final class AlignmentEngine implements AutoCloseable {
                 List<Integer> members = group.subList(start, Math.min(group.size(), start + chunk));
                 NDList matrices = new NDList();
                 for (int i : members) {
-                    try (NDManager block = scope.newSubManager()) {
-                        NDArray matrix = ops[i].dense(block);
+                    // the build's intermediates (D tangents through the branch) go with its own scope
+                    try (NDManager build = scope.newSubManager()) {
+                        NDArray matrix = ops[i].dense(build);
                         matrix.attach(scope);
                         matrices.add(matrix);
                     }
@@ -268,7 +268,8 @@ public final class AlignmentEngine implements AutoCloseable {
      * pairs. Within each group of comparable blocks, the partners' right vectors are stacked as
      * tangents so that one product per target block j gives u_{i,m}^T J_j v_{i,m} for every i != j.
      */
-    private double[][][] crossAlignment(JacobianOperator[] ops, TopSingular[] svd, int batch, List<ResidualBlock> blocks) {
+    private double[][][] crossAlignment(JacobianOperator[] ops, TopSingular[] svd, int batch, List<ResidualBlock> blocks,
+            NDManager scope) {
         int n = ops.length;
         double[][][] out = new double[batch][n][n];
         for (double[][] m : out) {
@@ -295,10 +296,11 @@ public final class AlignmentEngine implements AutoCloseable {
                 }
                 NDArray v = rights.size() == 1 ? rights.get(0) : NDArrays.concat(rights, 1);
                 NDArray u = lefts.size() == 1 ? lefts.get(0) : NDArrays.concat(lefts, 1);
-                try (NDManager target = v.getManager().newSubManager()) {
-                    v.tempAttach(target);
+                // the product's intermediates in their own scope (v returns to the batch's when it closes)
+                try (NDManager product = scope.newSubManager()) {
+                    v.tempAttach(product);
                     NDArray projection = ops[j].apply(v).mul(u).sum(new int[] {2});
-                    projection.attach(u.getManager());
+                    projection.attach(scope);
                     projections.add(projection);
                 }
             }

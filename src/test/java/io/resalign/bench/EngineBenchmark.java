@@ -102,12 +102,9 @@ public final class EngineBenchmark {
         Locale.setDefault(Locale.ROOT);
         Settings s = Settings.parse(args);
         Engine engine = Engine.getInstance();
-        Device device = engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        Device device = MachineRates.device(engine);
         System.out.println("resalign engine benchmark  " + ZonedDateTime.now());
-        System.out.printf("engine %s %s, device %s (GPUs: %d), JVM %s, available processors %d, args %s%n", engine.getEngineName(),
-                engine.getVersion(), device, engine.getGpuCount(), Runtime.version(), Runtime.getRuntime().availableProcessors(),
-                String.join(" ", args));
-        System.out.printf("env OMP_WAIT_POLICY=%s ONEDNN_MAX_CPU_ISA=%s%n", System.getenv("OMP_WAIT_POLICY"), System.getenv("ONEDNN_MAX_CPU_ISA"));
+        System.out.println(MachineRates.describe(engine, device, args));
         MachineRates rates = new MachineRates(device, s.rateReps);
         double peak = rates.squareMatmul(1024);
         System.out.printf("machine: float32 1024x1024x1024 matmul %.1f GFLOP/s (DJL, median of %d)%n%n", peak, s.rateReps);

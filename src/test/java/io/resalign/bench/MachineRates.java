@@ -1,6 +1,7 @@
 package io.resalign.bench;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -119,6 +120,19 @@ final class MachineRates {
         return (System.nanoTime() - t0) / 1e9;
     }
 
+    /** Returns the GPU when DJL's engine sees one, else the CPU: the device every engine benchmark runs on. */
+    static Device device(Engine engine) {
+        return engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    }
+
+    /** Returns the two lines an engine benchmark's report starts with: engine, device, JVM, processors, arguments, PyTorch's environment. */
+    static String describe(Engine engine, Device device, String[] args) {
+        return String.format("engine %s %s, device %s (GPUs: %d), JVM %s, available processors %d, args %s%nenv OMP_WAIT_POLICY=%s "
+                + "ONEDNN_MAX_CPU_ISA=%s", engine.getEngineName(), engine.getVersion(), device, engine.getGpuCount(), Runtime.version(),
+                Runtime.getRuntime().availableProcessors(), String.join(" ", args), System.getenv("OMP_WAIT_POLICY"),
+                System.getenv("ONEDNN_MAX_CPU_ISA"));
+    }
+
     /** Returns /proc/loadavg (1, 5 and 15 minute load averages): other processes on the machine skew every timing. */
     static String loadAverage() {
         try {
@@ -130,9 +144,28 @@ final class MachineRates {
 
     /** Returns the resident set size in kB (VmRSS of /proc/self/status), or -1 where there is none. */
     static long rssKb() {
+        return status("VmRSS:");
+    }
+
+    /** Returns the peak resident set size in kB since the start or the last {@link #resetPeakRss()} (VmHWM), or -1. */
+    static long peakRssKb() {
+        return status("VmHWM:");
+    }
+
+    /** Resets the peak resident set size to the current one (Linux: "5" to /proc/self/clear_refs); false where that fails. */
+    static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static long status(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }

@@ -63,6 +63,7 @@ public final class LayerNorm {
 
     private static NDArray project(NDArray xhat, NDArray t) {
         int last = t.getShape().dimension() - 1;
-        return t.sub(t.mean(new int[] {last}, true)).sub(xhat.mul(xhat.mul(t).mean(new int[] {last}, true)));
+        // t on the left of every product: the results belong to the tangents' manager (a product's scope), not the point's
+        return t.sub(t.mean(new int[] {last}, true)).sub(t.mul(xhat).mean(new int[] {last}, true).mul(xhat));
     }
 }

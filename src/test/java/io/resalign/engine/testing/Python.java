@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,6 +74,25 @@ public final class Python {
     /** Runs a script file under a python3 that has torch and torchvision, in a working directory. */
     public static String torchIn(Path workingDirectory, Path script) throws IOException, InterruptedException {
         return run(torchInterpreter(), List.of(script.toAbsolutePath().toString()), workingDirectory);
+    }
+
+    /**
+     * Runs a script file under a python3 that has torch and torchvision with extra environment
+     * variables, its output passed through as it comes (a benchmark's progress); fails on a
+     * non-zero exit, or after {@code timeout} (the other runners' 300 s is too short for one).
+     */
+    public static void torchLive(Path script, Duration timeout, Map<String, String> environment, List<String> args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(torchInterpreter(), script.toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        builder.environment().putAll(environment);
+        Process p = builder.start();
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("python3 did not finish in " + timeout + ": " + command);
+        }
+        assertEquals(0, p.exitValue(), () -> "python3 failed: " + command);
     }
 
     private static synchronized String torchInterpreter() throws IOException, InterruptedException {
