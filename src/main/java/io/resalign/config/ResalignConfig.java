@@ -38,6 +38,9 @@ public interface ResalignConfig {
     /** Windows, reference and drift test (docs/drift.md). */
     DriftConfig drift();
 
+    /** The operator REST API (docs/kafka.md, "REST API"). */
+    ApiConfig api();
+
     /** Describes the engine options that operators tune. */
     interface EngineConfig {
         /** Singular triplets per block; 0 means the number of classes. */
@@ -110,6 +113,18 @@ public interface ResalignConfig {
         /** Bootstrap replicates of the threshold calibration; 0 picks max(2,000, 100 / rate). */
         @WithDefault("0")
         int bootstrapReplicates();
+    }
+
+    /** Describes how the REST API hands commands to the stream tasks. */
+    interface ApiConfig {
+        /**
+         * Milliseconds a reference command (reset, pin) waits for the stream task that holds the
+         * monitor to take it; one not taken by then is withdrawn, never applied, and answered 503.
+         * The task takes commands between batches, so keep it above {@code resalign.batch.max-engine-seconds}
+         * for models whose batches take that long.
+         */
+        @WithDefault("10000")
+        long commandTimeoutMs();
     }
 
     /**
