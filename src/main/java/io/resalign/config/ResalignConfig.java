@@ -41,6 +41,9 @@ public interface ResalignConfig {
     /** The operator REST API (docs/kafka.md, "REST API"). */
     ApiConfig api();
 
+    /** Readiness (docs/kafka.md, "Health"). */
+    HealthConfig health();
+
     /** Describes the engine options that operators tune. */
     interface EngineConfig {
         /** Singular triplets per block; 0 means the number of classes. */
@@ -113,6 +116,19 @@ public interface ResalignConfig {
         /** Bootstrap replicates of the threshold calibration; 0 picks max(2,000, 100 / rate). */
         @WithDefault("0")
         int bootstrapReplicates();
+    }
+
+    /** Describes when readiness turns DOWN for a model version whose batches keep failing. */
+    interface HealthConfig {
+        /**
+         * Failed batches in a row (engine or monitor) after which a model version counts as failing
+         * and readiness is DOWN, until one of its batches passes. 5 by default: a bad sample or a
+         * one-off resource spike fails one batch and the next passes, while a sticky fault (a native
+         * error, a device out of memory) fails every batch and reaches 5 within seconds of traffic.
+         * 0 never marks a model version failing.
+         */
+        @WithDefault("5")
+        int maxConsecutiveFailedBatches();
     }
 
     /** Describes how the REST API hands commands to the stream tasks. */

@@ -41,6 +41,7 @@ public class ResalignMetrics {
     public static final String SAMPLES_SKIPPED = "resalign.samples.skipped";
     public static final String SAMPLES_FAILED = "resalign.samples.failed";
     public static final String ANALYSIS_FAILURES = "resalign.analysis.failures";
+    public static final String CONSECUTIVE_FAILED_BATCHES = "resalign.consecutive.failed.batches";
     public static final String REPORTS = "resalign.reports";
     public static final String DRIFT_ALARMS = "resalign.drift.alarms";
     public static final String OUTPUT_DRIFT_ALARMS = "resalign.output.drift.alarms";
@@ -95,6 +96,8 @@ public class ResalignMetrics {
         final Timer batch;
         final Timer latency;
         final AtomicInteger pending = new AtomicInteger();
+        /** Batches that failed since the last one that passed (engine or monitor): what readiness reads. */
+        final AtomicInteger failedInARow = new AtomicInteger();
         final AtomicReference<MonitorGauges> latest = new AtomicReference<>();
         final Map<String, Boolean> featureGauges = new ConcurrentHashMap<>();
 
@@ -119,6 +122,8 @@ public class ResalignMetrics {
                     .tags(tags).serviceLevelObjectives(latencyBuckets()).register(registry);
             Gauge.builder(BATCH_PENDING, pending, AtomicInteger::get).description("Samples waiting for their batch")
                     .tags(tags).register(registry);
+            Gauge.builder(CONSECUTIVE_FAILED_BATCHES, failedInARow, AtomicInteger::get)
+                    .description("Batches that failed in a row, engine or monitor; 0 once one passes").tags(tags).register(registry);
             gauge(DRIFT_STATISTIC, "Alignment drift statistic of the latest tested window (output features excluded)", tags,
                     g -> g.statistic());
             gauge(DRIFT_THRESHOLD, "Calibrated threshold of the alignment drift statistic", tags, g -> g.threshold());
@@ -266,11 +271,12 @@ public class ResalignMetrics {
         of(mv).skipped.increment();
     }
 
-    /** Records a batch analysed in {@code nanos}. */
+    /** Records a batch analysed in {@code nanos}; it ends any run of failed batches of the model version. */
     public void batchDone(ModelVersion mv, int samples, long nanos) {
         PerModel m = of(mv);
         m.processed.increment(samples);
         m.batch.record(Duration.ofNanos(nanos));
+        m.failedInARow.set(0);
     }
 
     /**
@@ -286,11 +292,23 @@ public class ResalignMetrics {
         }
     }
 
-    /** Counts a failed batch and its samples. */
+    /** Counts a failed batch and its samples, and lengthens the model version's run of failed batches. */
     public void batchFailed(ModelVersion mv, int samples) {
         PerModel m = of(mv);
         m.failures.increment();
         m.failedSamples.increment(samples);
+        m.failedInARow.incrementAndGet();
+    }
+
+    /**
+     * Returns how many batches of a model version failed in a row, up to now (0 when the last one
+     * passed, or none ran): the stream processor reports every batch's outcome here
+     * ({@link #batchDone}, {@link #batchFailed}), whether the engine or the monitor failed it, and
+     * readiness reads it (docs/kafka.md, "Health").
+     */
+    public int consecutiveFailedBatches(ModelVersion mv) {
+        PerModel m = models.get(mv);
+        return m == null ? 0 : m.failedInARow.get();
     }
 
     /**
