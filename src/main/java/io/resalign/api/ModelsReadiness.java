@@ -21,7 +21,8 @@ import org.eclipse.microprofile.health.Readiness;
  * the loaded ones is failing, and Kafka Streams is RUNNING (not while it starts or rebalances);
  * with Quarkus's own topics check, readiness means the pipeline can work. A loaded model version is
  * failing once its last {@code resalign.health.max-consecutive-failed-batches} batches all failed,
- * and no longer at its first batch that passes. Each model directory is listed with its state.
+ * and no longer at its first batch that passes. Each model directory is listed with its state; a
+ * failed one with its attempts so far and when the next is due.
  */
 @Readiness
 @ApplicationScoped
@@ -63,7 +64,8 @@ public class ModelsReadiness implements HealthCheck {
         for (ModelStatus s : statuses) {
             String name = s.model() + ":" + s.version();
             if (!s.loaded()) {
-                b.withData(name, "failed: " + s.reason());
+                b.withData(name, "failed at attempt " + s.attempts() + s.nextAttempt().map(t -> ", next attempt at " + t).orElse("")
+                        + ": " + s.reason());
                 continue;
             }
             anyLoaded = true;

@@ -49,7 +49,7 @@ public class ModelsResource {
     /** What the list says about one model version. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ModelView(String model, String version, String state, String device, long loadMillis, String reason,
-            String directory, ReferenceView reference) {}
+            String directory, int attempts, String nextAttempt, ReferenceView reference) {}
 
     /** The monitor's reference, as this instance last saw it; null when no task here holds the monitor yet. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -65,7 +65,7 @@ public class ModelsResource {
         ReferenceView ref = s.version().equals(ModelStatus.UNKNOWN_VERSION) ? null
                 : board.values(new ModelVersion(s.model(), s.version())).map(ModelsResource::reference).orElse(null);
         return new ModelView(s.model(), s.version(), s.state().name().toLowerCase(java.util.Locale.ROOT), s.device(), s.loadMillis(),
-                s.reason(), s.directory().toString(), ref);
+                s.reason(), s.directory().toString(), s.attempts(), s.nextAttempt().map(Object::toString).orElse(null), ref);
     }
 
     private static ReferenceView reference(MonitorGauges g) {

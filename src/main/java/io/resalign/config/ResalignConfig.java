@@ -21,9 +21,15 @@ public interface ResalignConfig {
     /** The demo traffic producer of the embedded default mode (docs/demo.md). */
     DemoConfig demo();
 
-    /** Directory of model directories (each with a {@code manifest.json}), read once at startup. */
+    /**
+     * Directory of model directories (each with a {@code manifest.json}), searched at startup; a
+     * directory that fails to load is tried again ({@link #modelRetry()}).
+     */
     @WithDefault("models")
     Path modelsDir();
+
+    /** How model directories that failed to load are tried again (docs/models.md, "Loading and retries"). */
+    ModelRetryConfig modelRetry();
 
     /** Where the engines run: {@code auto} (the GPU when PyTorch sees one), {@code cpu} or {@code gpu}. */
     @WithDefault("auto")
@@ -116,6 +122,17 @@ public interface ResalignConfig {
         /** Bootstrap replicates of the threshold calibration; 0 picks max(2,000, 100 / rate). */
         @WithDefault("0")
         int bootstrapReplicates();
+    }
+
+    /** Describes the back-off of model directories that failed to load. */
+    interface ModelRetryConfig {
+        /** Seconds from a directory's first failed load to its next attempt; each further failure doubles the wait. */
+        @WithDefault("10")
+        long firstDelaySeconds();
+
+        /** Longest wait between two attempts at one directory, seconds. */
+        @WithDefault("600")
+        long maxDelaySeconds();
     }
 
     /** Describes when readiness turns DOWN for a model version whose batches keep failing. */

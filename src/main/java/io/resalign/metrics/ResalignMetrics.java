@@ -82,6 +82,7 @@ public class ResalignMetrics {
     private final Counter recordsIn;
     private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
     private final Map<ModelVersion, PerModel> models = new ConcurrentHashMap<>();
+    private final ModelGauges modelGauges;
 
     /** Meters of one model version; the gauges read {@code latest} and {@code pending}. */
     private final class PerModel {
@@ -191,6 +192,7 @@ public class ResalignMetrics {
     @Inject
     public ResalignMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.modelGauges = new ModelGauges(registry);
         this.recordsIn = counter(RECORDS_IN, "Records read from the samples topic", Tags.empty());
     }
 
@@ -206,24 +208,6 @@ public class ResalignMetrics {
         return out;
     }
 
-    /**
-     * Exports one 1-valued gauge per watched block, labelled with its stage, its kind and its position
-     * in the network (zero-padded, so that sorting the label sorts the blocks in forward order): the
-     * join that lets a dashboard order 16 or 24 blocks and filter attention from MLP branches.
-     */
-    private void blockInfo(ModelStatus s) {
-        int digits = Integer.toString(Math.max(0, s.blocks().size() - 1)).length();
-        for (int i = 0; i < s.blocks().size(); i++) {
-            ModelStatus.Block b = s.blocks().get(i);
-            String position = String.format(java.util.Locale.ROOT, "%0" + digits + "d", i);
-            Gauge.builder(BLOCK_INFO, () -> 1)
-                    .description("1 per watched block, labelled with its stage, kind and position in the forward order")
-                    .tags("model", s.model(), "version", s.version(), "block", b.name(), "position", position,
-                            "stage", b.stage(), "kind", b.kind())
-                    .register(registry);
-        }
-    }
-
     private static Tags tags(ModelVersion mv) {
         return Tags.of("model", mv.model(), "version", mv.version());
     }
@@ -236,17 +220,18 @@ public class ResalignMetrics {
     public void modelsLoaded(String device, List<ModelStatus> statuses) {
         Gauge.builder(ENGINE_DEVICE, () -> 1).description("1, labelled with the device the engines run on")
                 .tags("device", device).register(registry);
-        for (ModelStatus s : statuses) {
-            int loaded = s.loaded() ? 1 : 0;
-            Gauge.builder(MODEL_LOADED, () -> loaded).description("1 when the model version's engine serves, 0 when loading failed")
-                    .tags("model", s.model(), "version", s.version(), "device", s.device()).register(registry);
-            if (s.loaded()) {
-                int classes = s.classes();
-                Gauge.builder(MODEL_CLASSES, () -> classes).description("The model version's number of classes C (RA3: effective ranks stay at or below it)")
-                        .tags("model", s.model(), "version", s.version()).register(registry);
-                blockInfo(s);
-                of(new ModelVersion(s.model(), s.version()));
-            }
+        statuses.forEach(this::modelStatus);
+    }
+
+    /**
+     * Exports a model directory's state after an attempt to load it (at start, or a retry):
+     * {@code resalign_model_loaded} 1 or 0 under the model version it declares, and for a loaded one
+     * its classes and blocks ({@link ModelGauges}).
+     */
+    public void modelStatus(ModelStatus s) {
+        modelGauges.status(s);
+        if (s.loaded()) {
+            of(new ModelVersion(s.model(), s.version()));
         }
     }
 

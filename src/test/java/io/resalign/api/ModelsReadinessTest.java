@@ -88,12 +88,23 @@ class ModelsReadinessTest {
     }
 
     @Test
+    void shouldListAFailedDirectorysAttemptsAndNextAttemptWithoutGoingDown() {
+        ModelStatus retried = new ModelStatus("demo-vit", "1", Path.of("models/demo-vit"), ModelStatus.State.FAILED, "cpu", 5,
+                "model.safetensors is cut short", 10, List.of(), 3, java.time.Instant.parse("2026-11-27T10:01:10Z").toEpochMilli());
+        HealthCheckResponse r = ModelsReadiness.check(KafkaStreams.State.RUNNING, List.of(STATUSES.get(0), retried),
+                metrics::consecutiveFailedBatches, 5);
+        assertEquals(HealthCheckResponse.Status.UP, r.getStatus(), "the loaded model version serves");
+        assertEquals("failed at attempt 3, next attempt at 2026-11-27T10:01:10Z: model.safetensors is cut short",
+                r.getData().orElseThrow().get("demo-vit:1"));
+    }
+
+    @Test
     void shouldBeDownWhileKafkaStreamsRebalancesOrNoModelIsLoaded() {
         assertEquals(HealthCheckResponse.Status.DOWN,
                 ModelsReadiness.check(KafkaStreams.State.REBALANCING, STATUSES, metrics::consecutiveFailedBatches, 5).getStatus());
         HealthCheckResponse none = ModelsReadiness.check(KafkaStreams.State.RUNNING, List.of(STATUSES.get(2)),
                 metrics::consecutiveFailedBatches, 5);
         assertEquals(HealthCheckResponse.Status.DOWN, none.getStatus());
-        assertEquals("failed: no manifest.json", none.getData().orElseThrow().get("broken:?"));
+        assertEquals("failed at attempt 1: no manifest.json", none.getData().orElseThrow().get("broken:?"));
     }
 }
