@@ -18,7 +18,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SortedSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
@@ -46,28 +45,10 @@ public final class ModelRegistry implements AutoCloseable {
     private final Device device;
     private final ModelDirectories directories;
     private final Map<ModelVersion, LoadedModel> served = new ConcurrentHashMap<>();
-    private volatile ModelCatalog specs = new InMemoryModelCatalog(List.of());
-    private final ModelCatalog catalog = new LiveCatalog();
+    /** What the decoder holds: it grows as model versions load, so a retry's load lets their records in. */
+    private final InMemoryModelCatalog catalog = new InMemoryModelCatalog(List.of());
     private final Object retrying = new Object();
     private volatile boolean closed;
-
-    /** The catalog the decoder holds: always the specs of the model versions loaded now. */
-    private final class LiveCatalog implements ModelCatalog {
-        @Override
-        public Optional<ModelSpec> find(String name, String version) {
-            return specs.find(name, version);
-        }
-
-        @Override
-        public SortedSet<String> versions(String name) {
-            return specs.versions(name);
-        }
-
-        @Override
-        public SortedSet<String> names() {
-            return specs.names();
-        }
-    }
 
     private ModelRegistry(Device device, ModelDirectories directories) {
         this.device = device;
@@ -149,7 +130,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         served.put(key, one);
         directories.put(loaded);
-        specs = new InMemoryModelCatalog(served.values().stream().map(LoadedModel::spec).toList());
+        catalog.add(one.spec());
         return loaded;
     }
 

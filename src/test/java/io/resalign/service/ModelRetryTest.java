@@ -39,6 +39,18 @@ class ModelRetryTest {
         }
     }
 
+    /** Returns the demo model's directory under {@code root} with every file but its weights. */
+    private static Path demoWithoutWeights(Path root) throws IOException {
+        Path dir = root.resolve("demo-mlp");
+        copyDemo(dir);
+        Files.delete(dir.resolve("model.safetensors"));
+        return dir;
+    }
+
+    private static void restoreWeights(Path dir) throws IOException {
+        Files.copy(DEMO.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+    }
+
     private static ModelRegistry load(Path root) throws IOException {
         return ModelRegistry.load(root, DeviceChoice.CPU, EngineOptions.defaults(), 64, BACKOFF, T0);
     }
@@ -116,12 +128,9 @@ class ModelRetryTest {
 
     @Test
     void shouldKeepADirectoryFailedWithTheCheckMessageWhenTheAdmissionCheckRefusesIt(@TempDir Path root) throws Exception {
-        Path dir = root.resolve("demo-mlp");
-        copyDemo(dir);
-        Files.delete(dir.resolve("model.safetensors"));
+        Path dir = demoWithoutWeights(root);
         try (ModelRegistry registry = load(root)) {
-            copyDemo(root.resolve("staging"));
-            Files.move(root.resolve("staging/model.safetensors"), dir.resolve("model.safetensors"));
+            restoreWeights(dir);
             ModelStatus s = registry.retry(dir, T0 + 10_000, (mv, schema) -> {
                 throw new IllegalArgumentException("window of " + mv.model() + ":" + mv.version() + " too large for " + schema.size()
                         + " features");
@@ -136,16 +145,13 @@ class ModelRetryTest {
 
     @Test
     void shouldRefuseADirectoryItDoesNotKnowAndNotLoadAfterClose(@TempDir Path root) throws Exception {
-        Path dir = root.resolve("demo-mlp");
-        copyDemo(dir);
-        Files.delete(dir.resolve("model.safetensors"));
+        Path dir = demoWithoutWeights(root);
         ModelRegistry registry = load(root);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> registry.retry(root.resolve("elsewhere"), T0, (mv, schema) -> { }));
         assertTrue(e.getMessage().contains("is not one of the model directories"), e.getMessage());
         registry.close();
-        copyDemo(root.resolve("staging"));
-        Files.move(root.resolve("staging/model.safetensors"), dir.resolve("model.safetensors"));
+        restoreWeights(dir);
         assertFalse(registry.retry(dir, T0 + 10_000, (mv, schema) -> { }).loaded(), "a closed registry loads nothing");
         assertFalse(registry.isLoaded(MV));
     }
