@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.resalign.config.ResalignConfig;
 import io.resalign.config.Topics;
-import io.resalign.drift.Combiner;
-import io.resalign.drift.DriftSettings;
 import io.resalign.drift.ModelVersion;
 import io.resalign.engine.DeviceChoice;
 import io.resalign.engine.EngineOptions;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
@@ -30,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FailedBatchRunTest {
     private static final Instant START = Instant.parse("2026-11-27T10:00:00Z");
-    private static final DriftSettings DRIFT = new DriftSettings(8, 8, 16, 0.05, 200, 4, Combiner.MAX_ABS, 1L);
+    /** Batches of one, a small reference; built from the configuration, as the service builds its settings. */
+    private static final ResalignConfig CONFIG = TestSettings.config();
 
     @TempDir
     Path stateDir;
@@ -41,12 +40,9 @@ class FailedBatchRunTest {
         broken.close();
         MeterRegistry meters = new SimpleMeterRegistry();
         ResalignMetrics metrics = new ResalignMetrics(meters);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "failed-batch-run-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        Properties props = TestSettings.driverProperties("failed-batch-run-test", stateDir);
         try (TopologyTestDriver driver = new TopologyTestDriver(TopologyProducer.topology(broken, metrics, new MonitorBoard(),
-                new AlignmentProcessor.Settings(1, 1000, 0, DRIFT)), props, START)) {
+                TopologyProducer.settings(CONFIG)), props, START)) {
             TestInputTopic<byte[], byte[]> samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(),
                     new ByteArraySerializer());
             for (int i = 0; i < 6; i++) {

@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.resalign.config.ResalignConfig;
 import io.resalign.config.Topics;
-import io.resalign.drift.Combiner;
-import io.resalign.drift.DriftSettings;
 import io.resalign.engine.DeviceChoice;
 import io.resalign.engine.EngineOptions;
 import io.resalign.metrics.ResalignMetrics;
@@ -29,7 +28,6 @@ import java.util.Properties;
 import java.util.logging.Level;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -45,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelRetriesTest {
     private static final Instant START = Instant.parse("2026-11-27T10:00:00Z");
     private static final long T0 = START.toEpochMilli();
-    private static final DriftSettings DRIFT = new DriftSettings(8, 8, 16, 0.05, 200, 4, Combiner.MAX_ABS, 1L);
+    /** Batches of one, a small reference; built from the configuration, as the service builds its settings. */
+    private static final ResalignConfig CONFIG = TestSettings.config();
 
     @TempDir
     Path root;
@@ -66,13 +65,11 @@ class ModelRetriesTest {
              LogCapture log = LogCapture.of(ModelRetries.class)) {
             metrics.modelsLoaded(registry.deviceLabel(), registry.statuses());
             assertEquals(0.0, loaded(meters, "?"));
-            ModelRetries retries = new ModelRetries(registry, metrics, (mv, schema) -> MonitorRecords.requireBounded(mv, schema, DRIFT));
-            Properties props = new Properties();
-            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "model-retries-test");
-            props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
-            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+            ModelRetries retries = new ModelRetries(registry, metrics, (mv, schema) -> MonitorRecords.requireBounded(mv, schema,
+                    TopologyProducer.driftSettings(CONFIG)));
+            Properties props = TestSettings.driverProperties("model-retries-test", stateDir);
             try (TopologyTestDriver driver = new TopologyTestDriver(TopologyProducer.topology(registry, metrics, new MonitorBoard(),
-                    new AlignmentProcessor.Settings(1, 1000, 0, DRIFT)), props, START)) {
+                    TopologyProducer.settings(CONFIG)), props, START)) {
                 TestInputTopic<byte[], byte[]> samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(),
                         new ByteArraySerializer());
                 TestOutputTopic<byte[], byte[]> dead = driver.createOutputTopic(Topics.INFERENCE_SAMPLES_DLQ, new ByteArrayDeserializer(),
