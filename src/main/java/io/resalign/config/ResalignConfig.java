@@ -21,9 +21,15 @@ public interface ResalignConfig {
     /** The demo traffic producer of the embedded default mode (docs/demo.md). */
     DemoConfig demo();
 
-    /** Directory of model directories (each with a {@code manifest.json}), read once at startup. */
+    /**
+     * Directory of model directories (each with a {@code manifest.json}), searched at startup; a
+     * directory that fails to load is tried again ({@link #modelRetry()}).
+     */
     @WithDefault("models")
     Path modelsDir();
+
+    /** How model directories that failed to load are tried again (docs/models.md, "Loading and retries"). */
+    ModelRetryConfig modelRetry();
 
     /** Where the engines run: {@code auto} (the GPU when PyTorch sees one), {@code cpu} or {@code gpu}. */
     @WithDefault("auto")
@@ -37,6 +43,12 @@ public interface ResalignConfig {
 
     /** Windows, reference and drift test (docs/drift.md). */
     DriftConfig drift();
+
+    /** The operator REST API (docs/kafka.md, "REST API"). */
+    ApiConfig api();
+
+    /** Readiness (docs/kafka.md, "Health"). */
+    HealthConfig health();
 
     /** Describes the engine options that operators tune. */
     interface EngineConfig {
@@ -118,6 +130,42 @@ public interface ResalignConfig {
         /** Bootstrap replicates of the threshold calibration; 0 picks max(2,000, 100 / rate). */
         @WithDefault("0")
         int bootstrapReplicates();
+    }
+
+    /** Describes the back-off of model directories that failed to load. */
+    interface ModelRetryConfig {
+        /** Seconds from a directory's first failed load to its next attempt; each further failure doubles the wait. */
+        @WithDefault("10")
+        long firstDelaySeconds();
+
+        /** Longest wait between two attempts at one directory, seconds. */
+        @WithDefault("600")
+        long maxDelaySeconds();
+    }
+
+    /** Describes when readiness turns DOWN for a model version whose batches keep failing. */
+    interface HealthConfig {
+        /**
+         * Failed batches in a row (engine or monitor) after which a model version counts as failing
+         * and readiness is DOWN, until one of its batches passes. 5 by default: a bad sample or a
+         * one-off resource spike fails one batch and the next passes, while a sticky fault (a native
+         * error, a device out of memory) fails every batch and reaches 5 within seconds of traffic.
+         * 0 never marks a model version failing.
+         */
+        @WithDefault("5")
+        int maxConsecutiveFailedBatches();
+    }
+
+    /** Describes how the REST API hands commands to the stream tasks. */
+    interface ApiConfig {
+        /**
+         * Milliseconds a reference command (reset, pin) waits for the stream task that holds the
+         * monitor to take it; one not taken by then is withdrawn, never applied, and answered 503.
+         * The task takes commands between batches, so keep it above {@code resalign.batch.max-engine-seconds}
+         * for models whose batches take that long.
+         */
+        @WithDefault("10000")
+        long commandTimeoutMs();
     }
 
     /**

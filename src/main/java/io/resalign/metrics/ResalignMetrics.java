@@ -41,6 +41,7 @@ public class ResalignMetrics {
     public static final String SAMPLES_SKIPPED = "resalign.samples.skipped";
     public static final String SAMPLES_FAILED = "resalign.samples.failed";
     public static final String ANALYSIS_FAILURES = "resalign.analysis.failures";
+    public static final String CONSECUTIVE_FAILED_BATCHES = "resalign.consecutive.failed.batches";
     public static final String REPORTS = "resalign.reports";
     public static final String DRIFT_ALARMS = "resalign.drift.alarms";
     public static final String OUTPUT_DRIFT_ALARMS = "resalign.output.drift.alarms";
@@ -81,6 +82,7 @@ public class ResalignMetrics {
     private final Counter recordsIn;
     private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
     private final Map<ModelVersion, PerModel> models = new ConcurrentHashMap<>();
+    private final ModelGauges modelGauges;
 
     /** Meters of one model version; the gauges read {@code latest} and {@code pending}. */
     private final class PerModel {
@@ -95,6 +97,8 @@ public class ResalignMetrics {
         final Timer batch;
         final Timer latency;
         final AtomicInteger pending = new AtomicInteger();
+        /** Batches that failed since the last one that passed (engine or monitor): what readiness reads. */
+        final AtomicInteger failedInARow = new AtomicInteger();
         final AtomicReference<MonitorGauges> latest = new AtomicReference<>();
         final Map<String, Boolean> featureGauges = new ConcurrentHashMap<>();
 
@@ -119,6 +123,8 @@ public class ResalignMetrics {
                     .tags(tags).serviceLevelObjectives(latencyBuckets()).register(registry);
             Gauge.builder(BATCH_PENDING, pending, AtomicInteger::get).description("Samples waiting for their batch")
                     .tags(tags).register(registry);
+            Gauge.builder(CONSECUTIVE_FAILED_BATCHES, failedInARow, AtomicInteger::get)
+                    .description("Batches that failed in a row, engine or monitor; 0 once one passes").tags(tags).register(registry);
             gauge(DRIFT_STATISTIC, "Alignment drift statistic of the latest tested window (output features excluded)", tags,
                     g -> g.statistic());
             gauge(DRIFT_THRESHOLD, "Calibrated threshold of the alignment drift statistic", tags, g -> g.threshold());
@@ -186,6 +192,7 @@ public class ResalignMetrics {
     @Inject
     public ResalignMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.modelGauges = new ModelGauges(registry);
         this.recordsIn = counter(RECORDS_IN, "Records read from the samples topic", Tags.empty());
     }
 
@@ -201,24 +208,6 @@ public class ResalignMetrics {
         return out;
     }
 
-    /**
-     * Exports one 1-valued gauge per watched block, labelled with its stage, its kind and its position
-     * in the network (zero-padded, so that sorting the label sorts the blocks in forward order): the
-     * join that lets a dashboard order 16 or 24 blocks and filter attention from MLP branches.
-     */
-    private void blockInfo(ModelStatus s) {
-        int digits = Integer.toString(Math.max(0, s.blocks().size() - 1)).length();
-        for (int i = 0; i < s.blocks().size(); i++) {
-            ModelStatus.Block b = s.blocks().get(i);
-            String position = String.format(java.util.Locale.ROOT, "%0" + digits + "d", i);
-            Gauge.builder(BLOCK_INFO, () -> 1)
-                    .description("1 per watched block, labelled with its stage, kind and position in the forward order")
-                    .tags("model", s.model(), "version", s.version(), "block", b.name(), "position", position,
-                            "stage", b.stage(), "kind", b.kind())
-                    .register(registry);
-        }
-    }
-
     private static Tags tags(ModelVersion mv) {
         return Tags.of("model", mv.model(), "version", mv.version());
     }
@@ -231,17 +220,18 @@ public class ResalignMetrics {
     public void modelsLoaded(String device, List<ModelStatus> statuses) {
         Gauge.builder(ENGINE_DEVICE, () -> 1).description("1, labelled with the device the engines run on")
                 .tags("device", device).register(registry);
-        for (ModelStatus s : statuses) {
-            int loaded = s.loaded() ? 1 : 0;
-            Gauge.builder(MODEL_LOADED, () -> loaded).description("1 when the model version's engine serves, 0 when loading failed")
-                    .tags("model", s.model(), "version", s.version(), "device", s.device()).register(registry);
-            if (s.loaded()) {
-                int classes = s.classes();
-                Gauge.builder(MODEL_CLASSES, () -> classes).description("The model version's number of classes C (RA3: effective ranks stay at or below it)")
-                        .tags("model", s.model(), "version", s.version()).register(registry);
-                blockInfo(s);
-                of(new ModelVersion(s.model(), s.version()));
-            }
+        statuses.forEach(this::modelStatus);
+    }
+
+    /**
+     * Exports a model directory's state after an attempt to load it (at start, or a retry):
+     * {@code resalign_model_loaded} 1 or 0 under the model version it declares, and for a loaded one
+     * its classes and blocks ({@link ModelGauges}).
+     */
+    public void modelStatus(ModelStatus s) {
+        modelGauges.status(s);
+        if (s.loaded()) {
+            of(new ModelVersion(s.model(), s.version()));
         }
     }
 
@@ -266,11 +256,12 @@ public class ResalignMetrics {
         of(mv).skipped.increment();
     }
 
-    /** Records a batch analysed in {@code nanos}. */
+    /** Records a batch analysed in {@code nanos}; it ends any run of failed batches of the model version. */
     public void batchDone(ModelVersion mv, int samples, long nanos) {
         PerModel m = of(mv);
         m.processed.increment(samples);
         m.batch.record(Duration.ofNanos(nanos));
+        m.failedInARow.set(0);
     }
 
     /**
@@ -286,11 +277,23 @@ public class ResalignMetrics {
         }
     }
 
-    /** Counts a failed batch and its samples. */
+    /** Counts a failed batch and its samples, and lengthens the model version's run of failed batches. */
     public void batchFailed(ModelVersion mv, int samples) {
         PerModel m = of(mv);
         m.failures.increment();
         m.failedSamples.increment(samples);
+        m.failedInARow.incrementAndGet();
+    }
+
+    /**
+     * Returns how many batches of a model version failed in a row, up to now (0 when the last one
+     * passed, or none ran): the stream processor reports every batch's outcome here
+     * ({@link #batchDone}, {@link #batchFailed}), whether the engine or the monitor failed it, and
+     * readiness reads it (docs/kafka.md, "Health").
+     */
+    public int consecutiveFailedBatches(ModelVersion mv) {
+        PerModel m = models.get(mv);
+        return m == null ? 0 : m.failedInARow.get();
     }
 
     /**

@@ -1,17 +1,11 @@
 package io.resalign.service;
 
-import io.resalign.engine.DeviceChoice;
-
 import ai.djl.Device;
 import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.ModelVersion;
-import io.resalign.engine.AlignmentEngine;
+import io.resalign.engine.DeviceChoice;
 import io.resalign.engine.EngineOptions;
-import io.resalign.engine.arch.Architectures;
-import io.resalign.engine.arch.ResidualBlock;
-import io.resalign.engine.arch.ResidualNetwork;
 import io.resalign.engine.metrics.SampleMetrics;
-import io.resalign.engine.model.ModelManifest;
 import io.resalign.sample.InMemoryModelCatalog;
 import io.resalign.sample.ModelCatalog;
 import io.resalign.sample.ModelSpec;
@@ -19,51 +13,56 @@ import io.resalign.sample.SampleRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Holds the models one replica serves: every model version found in a models directory, each
- * loaded onto one device with its own {@link AlignmentEngine}, and the status of each load.
+ * loaded onto one device with its own {@code AlignmentEngine}, and the status of each load.
  *
  * <p>Model directories are found as {@link io.resalign.sample.ModelsDirectoryCatalog} finds
  * them (a {@code manifest.json} at depth one or two; the manifest's name and version identify the
  * model version), but each one is read and loaded on its own: a directory whose manifest or weights
  * are unusable is reported {@link ModelStatus.State#FAILED} with the reason and the others still
- * serve. {@link #catalog()} names only the loaded versions, so records for a failed one go to the
- * dead-letter topic as unknown and can be replayed once the directory is fixed.
+ * serve. A failed directory is tried again with back-off ({@link LoadBackoff}, through
+ * {@link #due} and {@link #retry}, which a background thread calls); an unreadable or invalid
+ * manifest is retried like unreadable weights, since the operator may fix the file. The directories
+ * are those found at load: one added later is not looked for. {@link #catalog()} names the loaded
+ * versions at the moment it is asked, so records for a failed one go to the dead-letter topic as
+ * unknown until a retry loads it, and are accepted from then on.
  *
- * <p>An engine is not thread-safe: {@link #analyse} serialises calls per model version, while
- * different model versions may run in parallel. {@link #close()} releases every engine and weight.
+ * <p>Thread-safe: the stream threads analyse while the retry thread loads. An engine is not
+ * thread-safe, so {@link #analyse} serialises calls per model version, while different model
+ * versions may run in parallel; a model version that a retry loads is published whole (engine,
+ * status, catalog) under the registry's lock. {@link #close()} releases every engine and weight.
  */
 public final class ModelRegistry implements AutoCloseable {
     private final Device device;
-    private final Map<ModelVersion, Served> served;
-    private final List<ModelStatus> statuses;
-    private final ModelCatalog catalog;
+    private final ModelDirectories directories;
+    private final Map<ModelVersion, LoadedModel> served = new ConcurrentHashMap<>();
+    /** What the decoder holds: it grows as model versions load, so a retry's load lets their records in. */
+    private final InMemoryModelCatalog catalog = new InMemoryModelCatalog(List.of());
+    private final Object retrying = new Object();
     private volatile boolean closed;
 
-    /** One loaded model version; its monitor lock serialises the engine. */
-    private record Served(ModelManifest manifest, ResidualNetwork network, AlignmentEngine engine, FeatureSchema schema,
-            List<ModelStatus.Block> blocks, AtomicLong engineNanos, AtomicLong engineSamples) {}
-
-    private ModelRegistry(Device device, Map<ModelVersion, Served> served, List<ModelStatus> statuses, ModelCatalog catalog) {
+    private ModelRegistry(Device device, ModelDirectories directories) {
         this.device = device;
-        this.served = served;
-        this.statuses = statuses;
-        this.catalog = catalog;
+        this.directories = directories;
     }
 
     /** Loads every model version under {@code root}, allowing records of up to {@link ModelSpec#DEFAULT_MAX_BATCH} samples. */
     public static ModelRegistry load(Path root, DeviceChoice choice, EngineOptions options) throws IOException {
         return load(root, choice, options, ModelSpec.DEFAULT_MAX_BATCH);
+    }
+
+    /** Loads every model version under {@code root} now, with the default back-off for failed directories. */
+    public static ModelRegistry load(Path root, DeviceChoice choice, EngineOptions options, int maxBatch) throws IOException {
+        return load(root, choice, options, maxBatch, LoadBackoff.DEFAULT, System.currentTimeMillis());
     }
 
     /**
@@ -73,87 +72,66 @@ public final class ModelRegistry implements AutoCloseable {
      * @param choice where the engines run
      * @param options engine options shared by all models
      * @param maxBatch the most samples one record may carry (for the catalog's specs)
+     * @param backoff when failed directories are tried again
+     * @param nowMillis the wall-clock time of this first attempt, from which the first retry is due
      * @return the registry; failed directories are in {@link #statuses()}
      * @throws IOException when {@code root} is not a readable directory
      * @throws IllegalStateException when {@code gpu} is requested and PyTorch sees no GPU
      */
-    public static ModelRegistry load(Path root, DeviceChoice choice, EngineOptions options, int maxBatch) throws IOException {
+    public static ModelRegistry load(Path root, DeviceChoice choice, EngineOptions options, int maxBatch, LoadBackoff backoff,
+            long nowMillis) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new IOException(root + " is not a directory of models");
         }
         Device device = choice.resolve();
-        String label = DeviceChoice.label(device);
-        Map<ModelVersion, Served> served = new LinkedHashMap<>();
-        Map<ModelVersion, Path> declared = new LinkedHashMap<>();
-        List<ModelStatus> statuses = new ArrayList<>();
-        List<ModelSpec> specs = new ArrayList<>();
-        for (Path dir : modelDirectories(root)) {
-            long start = System.nanoTime();
-            String model = root.relativize(dir).toString();
-            String version = ModelStatus.UNKNOWN_VERSION;
-            int classes = 0;
-            try {
-                ModelManifest manifest = ModelManifest.read(dir);
-                model = manifest.name();
-                version = manifest.version();
-                classes = manifest.numClasses();
-                ModelVersion key = new ModelVersion(model, version);
-                Path other = declared.putIfAbsent(key, dir);
-                if (other != null) {
-                    throw new IOException("model " + model + " version " + version + " is also declared by " + other
-                            + "; the first one found is served");
-                }
-                Served one = open(manifest, dir, device, options);
-                served.put(key, one);
-                specs.add(ModelSpec.of(model, version, manifest.input().shape(), manifest.numClasses(), maxBatch));
-                statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.LOADED, label, millisSince(start), "", classes,
-                        one.blocks()));
-            } catch (IOException | RuntimeException e) {
-                statuses.add(new ModelStatus(model, version, dir, ModelStatus.State.FAILED, label, millisSince(start), describe(e),
-                        classes));
+        ModelRegistry registry = new ModelRegistry(device, new ModelDirectories(root, device, options, maxBatch, backoff));
+        for (Path dir : registry.directories.all()) {
+            registry.directories.attempt(dir, 1, nowMillis, (mv, schema) -> { }, registry::publish);
+        }
+        return registry;
+    }
+
+    /** Returns the failed directories whose next attempt is due at {@code nowMillis}, in directory order. */
+    public List<Path> due(long nowMillis) {
+        return directories.due(nowMillis);
+    }
+
+    /**
+     * Tries a failed directory again. On success its model version serves at once: its engine, its
+     * status and the catalog are published together. On failure the status gets the new reason, one
+     * more attempt and the next due time ({@link LoadBackoff#delayAfter} the attempts so far, from
+     * {@code nowMillis}). Calls are serialised; a directory that is loaded meanwhile is left alone.
+     *
+     * @param dir one of the directories {@link #statuses()} lists
+     * @param nowMillis the wall-clock time of this attempt
+     * @param admit checks a model version before it serves; an {@link IllegalArgumentException} it
+     *     throws fails the attempt with its message (the checks that the topology makes at start
+     *     for the versions loaded then)
+     * @return the directory's status after the attempt
+     */
+    public ModelStatus retry(Path dir, long nowMillis, BiConsumer<ModelVersion, FeatureSchema> admit) {
+        synchronized (retrying) {
+            ModelStatus before = directories.status(dir);
+            if (before == null) {
+                throw new IllegalArgumentException(dir + " is not one of the model directories " + directories.all());
             }
-        }
-        return new ModelRegistry(device, served, List.copyOf(statuses), new InMemoryModelCatalog(specs));
-    }
-
-    private static Served open(ModelManifest manifest, Path dir, Device device, EngineOptions options) throws IOException {
-        ResidualNetwork network = Architectures.load(dir, device);
-        try {
-            AlignmentEngine engine = new AlignmentEngine(network, options);
-            List<ResidualBlock> watched = watchedBlocks(network);
-            return new Served(manifest, network, engine, FeatureSchema.forBlocks(watched.stream().map(ResidualBlock::name).toList()),
-                    watched.stream().map(b -> new ModelStatus.Block(b.name(), b.stage(), b.kind())).toList(), new AtomicLong(),
-                    new AtomicLong());
-        } catch (RuntimeException e) {
-            network.close();
-            throw e;
+            if (before.loaded() || closed) {
+                return before;
+            }
+            return directories.attempt(dir, before.attempts() + 1, nowMillis, admit, this::publish);
         }
     }
 
-    /** Returns the watched blocks in engine order (the order of the engine's per-block metrics). */
-    private static List<ResidualBlock> watchedBlocks(ResidualNetwork network) {
-        ModelManifest manifest = network.manifest();
-        return network.blocks().stream()
-                .filter(b -> manifest.watchesAll() || manifest.watch().contains(b.name()))
-                .toList();
-    }
-
-    private static List<Path> modelDirectories(Path root) throws IOException {
-        try (Stream<Path> files = Files.walk(root, 3)) {
-            return files.filter(p -> p.getFileName().toString().equals(ModelManifest.FILE))
-                    .filter(p -> root.relativize(p).getNameCount() <= 3)
-                    .map(Path::getParent)
-                    .sorted()
-                    .toList();
+    /** Makes a loaded model version serve: its engine first, then its status, then the catalog that lets its records in. */
+    private synchronized ModelStatus publish(ModelVersion key, LoadedModel one, ModelStatus loaded) {
+        if (closed) {
+            one.close();
+            throw new IllegalStateException("the model registry was closed while " + key.model() + ":" + key.version() + " loaded");
         }
-    }
-
-    private static long millisSince(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1_000_000;
-    }
-
-    private static String describe(Throwable e) {
-        return e.getMessage() != null ? e.getMessage() : e.toString();
+        served.put(key, one);
+        directories.put(loaded);
+        catalog.add(one.spec());
+        return loaded;
     }
 
     /**
@@ -166,7 +144,7 @@ public final class ModelRegistry implements AutoCloseable {
      *     another model version or has another shape
      */
     public List<SampleMetrics> analyse(ModelVersion modelVersion, List<SampleRecord> records) {
-        Served one = served(modelVersion);
+        LoadedModel one = served(modelVersion);
         if (records.isEmpty()) {
             return List.of();
         }
@@ -204,13 +182,13 @@ public final class ModelRegistry implements AutoCloseable {
      * the engine lock (waiting for it does not count); 0 when the version is not loaded.
      */
     public long engineNanos(ModelVersion modelVersion) {
-        Served one = served.get(modelVersion);
+        LoadedModel one = served.get(modelVersion);
         return one == null ? 0 : one.engineNanos().get();
     }
 
     /** Returns the mean engine seconds per sample of a model version so far; NaN before its first batch or when not loaded. */
     public double engineSecondsPerSample(ModelVersion modelVersion) {
-        Served one = served.get(modelVersion);
+        LoadedModel one = served.get(modelVersion);
         long samples = one == null ? 0 : one.engineSamples().get();
         return samples == 0 ? Double.NaN : one.engineNanos().get() / 1e9 / samples;
     }
@@ -220,11 +198,11 @@ public final class ModelRegistry implements AutoCloseable {
         return served(modelVersion).schema();
     }
 
-    private Served served(ModelVersion modelVersion) {
-        Served one = served.get(modelVersion);
+    private LoadedModel served(ModelVersion modelVersion) {
+        LoadedModel one = served.get(modelVersion);
         if (one == null) {
             String why = status(modelVersion).map(s -> ": loading failed: " + s.reason()).orElse(": no such model version; loaded are "
-                    + served.keySet());
+                    + loaded());
             throw new IllegalArgumentException(modelVersion.model() + ":" + modelVersion.version() + " is not loaded" + why);
         }
         return one;
@@ -242,19 +220,20 @@ public final class ModelRegistry implements AutoCloseable {
                 .toList();
     }
 
-    /** Returns the status of every model directory found, loaded or failed, in directory order. */
+    /** Returns the status of every model directory found, loaded or failed, in directory order, as of now. */
     public List<ModelStatus> statuses() {
-        return statuses;
+        return directories.statuses();
     }
 
-    /** Returns the status of one model version, if a directory declared it. */
+    /** Returns the status of one model version, if a directory declared it (the one that serves it, if any). */
     public Optional<ModelStatus> status(ModelVersion modelVersion) {
-        return statuses.stream()
+        List<ModelStatus> declared = statuses().stream()
                 .filter(s -> s.model().equals(modelVersion.model()) && s.version().equals(modelVersion.version()))
-                .findFirst();
+                .toList();
+        return declared.stream().filter(ModelStatus::loaded).findFirst().or(() -> declared.stream().findFirst());
     }
 
-    /** Returns the catalog of the loaded model versions, for the record decoder. */
+    /** Returns the catalog of the loaded model versions, for the record decoder: it follows the loads of retries. */
     public ModelCatalog catalog() {
         return catalog;
     }
@@ -277,10 +256,9 @@ public final class ModelRegistry implements AutoCloseable {
         }
         // set first: an analysis that starts later fails, one running now finishes before its lock is free
         closed = true;
-        for (Served one : served.values()) {
+        for (LoadedModel one : served.values()) {
             synchronized (one) {
-                one.engine().close();
-                one.network().close();
+                one.close();
             }
         }
     }

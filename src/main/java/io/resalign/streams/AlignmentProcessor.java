@@ -270,8 +270,14 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             return false;
         }
         ModelMonitor monitor = monitors.get(mv);
-        boolean applied = MonitorBoard.apply(monitor, command, now);
-        monitors.save(monitor);
+        boolean applied;
+        try {
+            applied = MonitorBoard.apply(monitor, command, now);
+            monitors.save(monitor);
+        } catch (RuntimeException e) {
+            monitors.forget(mv); // possibly half-changed: the next use reads the stored state back (MonitorBoard logs it)
+            throw e;
+        }
         publish(monitor, now);
         LOG.infof("%s on %s: %s", command, key(mv), applied ? "applied" : "nothing to do");
         return applied;

@@ -2,45 +2,170 @@ package io.resalign.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resalign.drift.ModelVersion;
+import io.resalign.testing.LogCapture;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
-/** The command path between the REST threads and the stream tasks, without Kafka. */
+/** The command path between the REST threads and the stream tasks, without Kafka; time is a clock the test moves. */
 class MonitorBoardTest {
     private static final ModelVersion DEMO = new ModelVersion("demo-mlp", "1");
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    @Test
-    void shouldAnswerNotAppliedAtOnceWhenNoTaskRuns() throws Exception {
-        var result = new MonitorBoard().send(DEMO, MonitorBoard.Command.RESET_REFERENCE);
-        assertTrue(result.isDone());
-        assertFalse(result.get());
+    /** A clock that stands still until the test moves it. */
+    static final class TestClock extends Clock {
+        private Instant now = Instant.parse("2026-11-27T10:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    private final TestClock clock = new TestClock();
+    private final MonitorBoard board = new MonitorBoard(clock);
+
+    /** Returns the outcome if it is decided (drains run on the test thread, so it is, or the fix is missing). */
+    private static MonitorBoard.Outcome now(MonitorBoard.Sent sent) {
+        return sent.outcome().getNow(null);
     }
 
     @Test
-    void shouldCompleteWhenEveryTaskHasHandledTheCommandAndOneApplied() throws Exception {
-        MonitorBoard board = new MonitorBoard();
+    void shouldAnswerNotAppliedAtOnceWhenNoTaskRuns() {
+        var result = new MonitorBoard().send(DEMO, MonitorBoard.Command.RESET_REFERENCE);
+        assertEquals(false, result.getNow(null));
+    }
+
+    @Test
+    void shouldCompleteAppliedAsSoonAsTheTaskHoldingTheMonitorAppliedIt() {
         MonitorBoard.Inbox holder = board.open();
         MonitorBoard.Inbox other = board.open();
-        var result = board.send(DEMO, MonitorBoard.Command.PIN_LAST_WINDOW);
+        var sent = board.send(DEMO, MonitorBoard.Command.PIN_LAST_WINDOW, TIMEOUT);
         List<MonitorBoard.Command> seen = new ArrayList<>();
         holder.drain((mv, c) -> seen.add(c));
-        assertFalse(result.isDone(), "one task has not handled it yet");
+        assertEquals(MonitorBoard.Outcome.APPLIED, now(sent), "no wait for a task that does not hold it");
+        assertFalse(sent.withdraw(), "applied: too late to withdraw");
         other.drain((mv, c) -> false);
-        assertTrue(result.get());
+        assertEquals(MonitorBoard.Outcome.APPLIED, now(sent));
         assertEquals(List.of(MonitorBoard.Command.PIN_LAST_WINDOW), seen);
     }
 
     @Test
-    void shouldCompleteNotAppliedWhenTheOnlyTaskClosesBeforeHandlingIt() throws Exception {
-        MonitorBoard board = new MonitorBoard();
+    void shouldCompleteNotAppliedWhenEveryTaskHandledTheCommandAndNoneHeldTheMonitor() {
+        MonitorBoard.Inbox one = board.open();
+        MonitorBoard.Inbox two = board.open();
+        var sent = board.send(DEMO, MonitorBoard.Command.RESET_REFERENCE, TIMEOUT);
+        one.drain((mv, c) -> false);
+        assertFalse(sent.outcome().isDone(), "one task has not handled it yet");
+        two.drain((mv, c) -> false);
+        assertEquals(MonitorBoard.Outcome.NOT_APPLIED, now(sent));
+    }
+
+    @Test
+    void shouldCompleteNotAppliedWhenTheOnlyTaskClosesBeforeHandlingIt() {
         MonitorBoard.Inbox inbox = board.open();
         var result = board.send(DEMO, MonitorBoard.Command.RESET_REFERENCE);
         board.close(inbox);
-        assertTrue(result.isDone());
-        assertFalse(result.get());
+        assertEquals(false, result.getNow(null));
+    }
+
+    @Test
+    void shouldDropACommandPastItsDeadlineAndLogHowLateWhenTheTaskTakesItLate() {
+        MonitorBoard.Inbox inbox = board.open();
+        var sent = board.send(DEMO, MonitorBoard.Command.RESET_REFERENCE, TIMEOUT);
+        clock.advance(Duration.ofMillis(12_500)); // the stream thread was busy for 12.5 s
+        List<MonitorBoard.Command> applied = new ArrayList<>();
+        try (LogCapture log = LogCapture.of(MonitorBoard.class)) {
+            inbox.drain((mv, c) -> applied.add(c));
+            assertEquals(List.of(), applied, "an expired command is never applied");
+            assertEquals(MonitorBoard.Outcome.EXPIRED, now(sent));
+            assertEquals(1, log.find(Level.INFO, "Command RESET_REFERENCE on demo-mlp:1 dropped, not applied: its deadline passed"
+                    + " 2500 ms ago (it had 10000 ms to be taken").size(), log.lines().toString());
+        }
+        assertTrue(sent.withdraw(), "withdrawn by the task");
+    }
+
+    @Test
+    void shouldApplyACommandTakenBeforeItsDeadline() {
+        MonitorBoard.Inbox inbox = board.open();
+        var sent = board.send(DEMO, MonitorBoard.Command.RESET_REFERENCE, TIMEOUT);
+        clock.advance(TIMEOUT); // at the deadline, not past it
+        inbox.drain((mv, c) -> true);
+        assertEquals(MonitorBoard.Outcome.APPLIED, now(sent));
+    }
+
+    @Test
+    void shouldNeverApplyACommandItsSenderWithdrewWhenATaskDrainsItLater() {
+        MonitorBoard.Inbox inbox = board.open();
+        var sent = board.send(DEMO, MonitorBoard.Command.PIN_LAST_WINDOW, TIMEOUT);
+        assertTrue(sent.withdraw(), "no task took it yet");
+        List<MonitorBoard.Command> applied = new ArrayList<>();
+        inbox.drain((mv, c) -> applied.add(c));
+        assertEquals(List.of(), applied);
+        assertEquals(MonitorBoard.Outcome.EXPIRED, now(sent));
+    }
+
+    @Test
+    void shouldRefuseAWithdrawalWhileATaskIsApplyingTheCommand() {
+        MonitorBoard.Inbox inbox = board.open();
+        var sent = board.send(DEMO, MonitorBoard.Command.PIN_LAST_WINDOW, TIMEOUT);
+        List<Boolean> withdrawn = new ArrayList<>();
+        inbox.drain((mv, c) -> {
+            withdrawn.add(sent.withdraw()); // the REST caller gives up while the task applies it
+            return true;
+        });
+        assertEquals(List.of(false), withdrawn);
+        assertEquals(MonitorBoard.Outcome.APPLIED, now(sent));
+    }
+
+    @Test
+    void shouldLetTheSenderWithdrawACommandThatATaskHandledWithoutChangingAnything() {
+        MonitorBoard.Inbox holder = board.open();
+        board.open(); // a task that has not drained yet
+        var sent = board.send(DEMO, MonitorBoard.Command.PIN_LAST_WINDOW, TIMEOUT);
+        holder.drain((mv, c) -> false);
+        assertTrue(sent.withdraw(), "nothing was changed: the command can still be withdrawn");
+    }
+
+    @Test
+    void shouldLogTheFailureAndFailTheOutcomeWhenTheCommandThrowsInTheTask() {
+        MonitorBoard.Inbox inbox = board.open();
+        board.open(); // another task, not drained: a failure does not wait for it
+        var sent = board.send(DEMO, MonitorBoard.Command.PIN_LAST_WINDOW, TIMEOUT);
+        IllegalStateException failure = new IllegalStateException("the state store is closed");
+        try (LogCapture log = LogCapture.of(MonitorBoard.class)) {
+            inbox.drain((mv, c) -> {
+                throw failure;
+            });
+            assertSame(failure, sent.outcome().handle((o, e) -> e).getNow(null), "the outcome fails with the task's exception");
+            List<LogCapture.Line> warned = log.find(Level.WARNING, "Command PIN_LAST_WINDOW on demo-mlp:1 failed in its stream task:"
+                    + " java.lang.IllegalStateException: the state store is closed");
+            assertEquals(1, warned.size(), log.lines().toString());
+            assertSame(failure, warned.get(0).thrown(), "the exception is logged with its stack");
+        }
     }
 }

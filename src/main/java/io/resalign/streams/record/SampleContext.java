@@ -172,18 +172,10 @@ final class SampleContext {
         } else if (Arrays.equals(squeeze(shape), squeeze(sample))) {
             b = 1;
         } else {
-            long[] expected = new long[sample.length + 1];
-            expected[0] = shape[0];
-            System.arraycopy(sample, 0, expected, 1, sample.length);
-            String hint = "";
-            long n = TensorJson.elementCount(shape);
-            if (n > 0 && n % spec.sampleSize() == 0) {
-                hint = " (the element count fits, but values are never reshaped by resalign: reshape to "
-                        + Arrays.toString(expected) + " before sending)";
-            }
             throw new RejectedException(RejectReason.SHAPE_MISMATCH, field + " " + Arrays.toString(shape)
                     + " does not fit model " + spec.name() + ":" + spec.version() + "; expected [batch] + input.shape "
-                    + Arrays.toString(sample) + ", e.g. " + Arrays.toString(expected) + "; axes of size 1 may be omitted" + hint);
+                    + Arrays.toString(sample) + ", e.g. " + Arrays.toString(withBatch(suggestedBatch(shape, spec), sample))
+                    + "; axes of size 1 may be omitted" + reshapeHint(shape, spec));
         }
         long limit = Math.min(spec.maxElements(), limits.maxElements());
         if (b > limit / spec.sampleSize()) {
@@ -192,6 +184,44 @@ final class SampleContext {
                     + " values per record for " + spec.name() + ":" + spec.version() + " (" + limit / spec.sampleSize() + " samples)");
         }
         return (int) b;
+    }
+
+    /**
+     * Returns the batch size to suggest for a shape that does not fit: the number of samples its
+     * values make when their count is a whole number of samples (a flat [784] on [1, 28, 28] is one
+     * sample, not 784), else its first axis when it has several (likely meant as the batch), else 1.
+     */
+    private static long suggestedBatch(long[] shape, ModelSpec spec) {
+        long n = TensorJson.elementCount(shape);
+        if (n > 0 && n % spec.sampleSize() == 0) {
+            return n / spec.sampleSize();
+        }
+        return shape.length > 1 ? shape[0] : 1;
+    }
+
+    /** Says, when the values are a whole number of samples, how many and which shape to send them in. */
+    private static String reshapeHint(long[] shape, ModelSpec spec) {
+        long n = TensorJson.elementCount(shape);
+        if (n <= 0 || n % spec.sampleSize() != 0) {
+            return "";
+        }
+        long samples = n / spec.sampleSize();
+        long[] sample = spec.sampleShape();
+        String batched = Arrays.toString(withBatch(samples, sample));
+        return samples == 1
+                ? " (its " + n + " values are the element count of one sample of input.shape " + Arrays.toString(sample)
+                        + ", but values are never reshaped by resalign: send shape " + Arrays.toString(sample) + ", or "
+                        + batched + " with the batch axis first)"
+                : " (its " + n + " values are the element count of " + samples + " samples of input.shape "
+                        + Arrays.toString(sample) + ", but values are never reshaped by resalign: reshape to " + batched
+                        + ", batch axis first, before sending)";
+    }
+
+    private static long[] withBatch(long batch, long[] sample) {
+        long[] out = new long[sample.length + 1];
+        out[0] = batch;
+        System.arraycopy(sample, 0, out, 1, sample.length);
+        return out;
     }
 
     private static long[] squeeze(long[] shape) {

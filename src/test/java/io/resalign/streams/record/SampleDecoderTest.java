@@ -126,6 +126,40 @@ class SampleDecoderTest {
     }
 
     @Test
+    void shouldSuggestOneSampleWithTheBatchAxisFirstWhenAFlatSampleIsSentToAnImageModel() {
+        // 784 values in shape [784] are one 28 x 28 image: the suggestion is [1, 1, 28, 28], not [784, 1, 28, 28]
+        assertEquals("inputs[0].shape [784] does not fit model mnist:1; expected [batch] + input.shape [1, 28, 28],"
+                + " e.g. [1, 1, 28, 28]; axes of size 1 may be omitted (its 784 values are the element count of one sample"
+                + " of input.shape [1, 28, 28], but values are never reshaped by resalign: send shape [1, 28, 28], or"
+                + " [1, 1, 28, 28] with the batch axis first)", mnistRejection("[784]", 784));
+    }
+
+    @Test
+    void shouldSuggestTheBatchTheValuesMakeWhenABatchOfFlatSamplesIsSent() {
+        String batched = " (its 1568 values are the element count of 2 samples of input.shape [1, 28, 28], but values are"
+                + " never reshaped by resalign: reshape to [2, 1, 28, 28], batch axis first, before sending)";
+        assertEquals("inputs[0].shape [2, 784] does not fit model mnist:1; expected [batch] + input.shape [1, 28, 28],"
+                + " e.g. [2, 1, 28, 28]; axes of size 1 may be omitted" + batched, mnistRejection("[2,784]", 1568));
+        assertEquals("inputs[0].shape [1568] does not fit model mnist:1; expected [batch] + input.shape [1, 28, 28],"
+                + " e.g. [2, 1, 28, 28]; axes of size 1 may be omitted" + batched, mnistRejection("[1568]", 1568));
+        // a count that is no whole number of samples gets no reshape advice, and the first axis stays the batch
+        assertEquals("inputs[0].shape [3, 100] does not fit model mnist:1; expected [batch] + input.shape [1, 28, 28],"
+                + " e.g. [3, 1, 28, 28]; axes of size 1 may be omitted", mnistRejection("[3,100]", 300));
+    }
+
+    /** Decodes a V2 request of {@code values} zeros in {@code shape} for a [1, 28, 28] model and returns its rejection message. */
+    private static String mnistRejection(String shape, int values) {
+        SampleDecoder decoder = new SampleDecoder(io.resalign.sample.InMemoryModelCatalog.of(
+                io.resalign.sample.ModelSpec.of("mnist", "1", new long[] {1, 28, 28}, 10, 64)));
+        String data = String.join(",", java.util.Collections.nCopies(values, "0"));
+        String json = "{\"model_name\":\"mnist\",\"model_version\":\"1\",\"id\":\"flat-1\",\"inputs\":[{\"name\":\"x\","
+                + "\"shape\":" + shape + ",\"datatype\":\"FP32\",\"data\":[" + data + "]}]}";
+        Decoded d = decoder.decode(RecordFixtures.TOPIC, 0, 7, RECORD_TIME, new RecordHeaders(),
+                json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return assertRejected(d, RejectReason.SHAPE_MISMATCH, "inputs[0].shape").message();
+    }
+
+    @Test
     void shouldRejectNestedDataWhenItsNestingDiffersFromTheShape() {
         assertRejected(decode(json("\"shape\":[1,1,2,2],\"datatype\":\"FP32\",\"data\":[[[[0,1,2],[100]]]]", "")),
                 RejectReason.DATA_LENGTH_MISMATCH, "axis 3");
