@@ -338,7 +338,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
 
     private void deadLetter(PendingRecord o, Decoded.Rejection rejection) {
         Headers headers = DeadLetters.headers(o.headers(), rejection, o.topic(), o.partition(), o.offset(), context.currentSystemTimeMs());
-        context.forward(new Record<Object, byte[]>(o.key(), o.value(), o.timestamp(), headers), TopologyProducer.DLQ_SINK);
+        context.forward(new Record<Object, byte[]>(o.key(), o.value(), o.timestamp(), headers), TopologyProducer.DLQ_BOUND);
     }
 
     /** Returns the store key and report key of a model version. */
