@@ -25,6 +25,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -281,6 +282,8 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             monitor = monitors.get(mv);
             reports = monitor.acceptAll(batch, results);
             monitors.save(monitor);
+        } catch (KafkaException e) {
+            throw e; // a failed send or store write surfacing here is not the batch's: the failure policies must see it
         } catch (RuntimeException e) {
             monitors.forget(mv); // possibly half-updated: the next use reads the stored state back
             metrics.batchFailed(mv, batch.size());
