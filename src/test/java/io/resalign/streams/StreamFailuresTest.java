@@ -19,12 +19,10 @@ import io.resalign.service.ModelRegistry;
 import io.resalign.streams.record.DeadLetters;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -49,6 +47,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -80,7 +79,8 @@ class StreamFailuresTest {
     private static byte[] large;
     private EmbeddedKafka kafka;
     private KafkaStreams streams;
-    private Path stateDir;
+    @TempDir
+    Path stateDir;
     private final SimpleMeterRegistry meterRegistry = new SimpleMeterRegistry();
     private final ResalignMetrics metrics = new ResalignMetrics(meterRegistry);
     private final StreamFailureMeters failures = metrics.streamFailures();
@@ -100,17 +100,12 @@ class StreamFailuresTest {
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
         }
         if (kafka != null) {
             kafka.close();
-        }
-        if (stateDir != null) {
-            try (var paths = Files.walk(stateDir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 
@@ -193,7 +188,6 @@ class StreamFailuresTest {
             admin.createTopics(List.of(new NewTopic(Topics.INFERENCE_SAMPLES, 1, (short) 1)
                     .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(LARGE_TOPIC_BYTES))))).all().get();
         }
-        stateDir = Files.createTempDirectory("resalign-failures-");
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "failures");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
