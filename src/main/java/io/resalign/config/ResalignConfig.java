@@ -50,6 +50,9 @@ public interface ResalignConfig {
     /** Readiness (docs/kafka.md, "Health"). */
     HealthConfig health();
 
+    /** What the stream threads do when something fails beyond one record (docs/kafka.md, "Failures"). */
+    StreamsFailureConfig streams();
+
     /** Describes the engine options that operators tune. */
     interface EngineConfig {
         /** Singular triplets per block; 0 means the number of classes. */
@@ -166,6 +169,36 @@ public interface ResalignConfig {
          */
         @WithDefault("10000")
         long commandTimeoutMs();
+    }
+
+    /**
+     * Describes the failure policy of the stream threads and the bound on dead-letter records
+     * (docs/kafka.md, "Failures").
+     */
+    interface StreamsFailureConfig {
+        /** Default of {@link #dlqMaxRecordBytes()}: 900 KiB, 124 KiB under Kafka's 1 MiB default request and message limits. */
+        String DEFAULT_DLQ_MAX_RECORD_BYTES = "921600";
+
+        /**
+         * Stream threads replaced within {@link #threadReplacementWindowSeconds()} before the client
+         * shuts down instead: a record that kills its thread every time it is processed would
+         * otherwise be replayed and kill the next thread forever. 0 shuts down at the first death.
+         */
+        @WithDefault("5")
+        int maxThreadReplacements();
+
+        /** The window, in seconds, over which {@link #maxThreadReplacements()} counts replacements. */
+        @WithDefault("600")
+        long threadReplacementWindowSeconds();
+
+        /**
+         * Most bytes of one dead-letter record (key, value, and each header's key, value and 10 bytes
+         * of framing); a larger one is sent with its value cut to a prefix and headers saying so.
+         * Must stay under the producer's {@code max.request.size} and the dead-letter topic's
+         * {@code max.message.bytes} (both 1 MiB by default), less Kafka's own framing.
+         */
+        @WithDefault(DEFAULT_DLQ_MAX_RECORD_BYTES)
+        int dlqMaxRecordBytes();
     }
 
     /**

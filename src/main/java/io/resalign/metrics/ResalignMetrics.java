@@ -69,6 +69,9 @@ public class ResalignMetrics {
     public static final String REFERENCE_AGE = "resalign.reference.age";
     public static final String REFERENCE_SAMPLES = "resalign.reference.samples";
     public static final String REFERENCE_COLLECTING = "resalign.reference.collecting";
+    public static final String STREAM_THREAD_REPLACEMENTS = "resalign.stream.thread.replacements";
+    public static final String DLQ_TRUNCATED = "resalign.dlq.truncated";
+    public static final String DLQ_SEND_FAILURES = "resalign.dlq.send.failures";
 
     /**
      * Upper bounds of the sample latency histogram, seconds: fixed buckets rather than Micrometer's
@@ -80,6 +83,7 @@ public class ResalignMetrics {
 
     private final MeterRegistry registry;
     private final Counter recordsIn;
+    private final StreamFailureMeters streamFailures;
     private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
     private final Map<ModelVersion, PerModel> models = new ConcurrentHashMap<>();
     private final ModelGauges modelGauges;
@@ -194,6 +198,7 @@ public class ResalignMetrics {
         this.registry = registry;
         this.modelGauges = new ModelGauges(registry);
         this.recordsIn = counter(RECORDS_IN, "Records read from the samples topic", Tags.empty());
+        this.streamFailures = new StreamFailureMeters(registry);
     }
 
     private Counter counter(String name, String help, Tags tags) {
@@ -244,6 +249,11 @@ public class ResalignMetrics {
     public void rejected(RejectReason reason) {
         rejected.computeIfAbsent(reason, r -> counter(RECORDS_REJECTED, "Records sent to the dead-letter topic, by reason",
                 Tags.of("reason", r.code()))).increment();
+    }
+
+    /** Returns the meters of stream threads that died and of dead letters cut or not taken. */
+    public StreamFailureMeters streamFailures() {
+        return streamFailures;
     }
 
     /** Counts samples decoded for a model version. */

@@ -27,6 +27,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -295,6 +296,8 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             List<SampleMetrics> results = registry.analyse(mv, batch);
             monitor = monitors.get(mv);
             reports = monitor.acceptAll(batch, results);
+        } catch (KafkaException e) {
+            throw e; // a failed send or store write surfacing here is not the batch's: the failure policies must see it
         } catch (RuntimeException e) {
             monitors.forget(mv); // possibly half-updated: the next use reads the stored state back
             metrics.batchFailed(mv, batch.size());
@@ -338,7 +341,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
 
     private void deadLetter(PendingRecord o, Decoded.Rejection rejection) {
         Headers headers = DeadLetters.headers(o.headers(), rejection, o.topic(), o.partition(), o.offset(), context.currentSystemTimeMs());
-        context.forward(new Record<Object, byte[]>(o.key(), o.value(), o.timestamp(), headers), TopologyProducer.DLQ_SINK);
+        context.forward(new Record<Object, byte[]>(o.key(), o.value(), o.timestamp(), headers), TopologyProducer.DLQ_BOUND);
     }
 
     /** Returns the key of a model version's reports, {@code model:version} (docs/reports.md). */

@@ -10,6 +10,7 @@ import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.EngineBudget;
 import io.resalign.service.ModelRegistry;
 import io.resalign.service.MonitorRecords;
+import io.resalign.streams.record.DeadLetters;
 import io.resalign.streams.record.SampleDecoder;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ public class TopologyProducer {
     public static final String SOURCE = "samples-source";
     /** The node that decodes, batches, analyses and monitors. */
     public static final String PROCESSOR = "alignment";
+    /** The node that keeps each rejected record within the size bound on its way to the sink ({@link DeadLetterBound}). */
+    public static final String DLQ_BOUND = "dead-letter-bound";
     /** The sink of rejected records. */
     public static final String DLQ_SINK = "dead-letter-sink";
     /** The sink of reports. */
@@ -53,11 +56,18 @@ public class TopologyProducer {
 
     @Produces
     public Topology buildTopology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ResalignConfig config) {
-        return topology(registry, metrics, board, settings(config));
+        return topology(registry, metrics, board, settings(config), config.streams().dlqMaxRecordBytes());
     }
 
-    /** Builds the topology from its parts (also for the TopologyTestDriver tests). */
+    /** Builds the topology from its parts with the default dead-letter bound (also for the TopologyTestDriver tests). */
     static Topology topology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ProcessorSettings settings) {
+        return topology(registry, metrics, board, settings, Integer.parseInt(ResalignConfig.StreamsFailureConfig.DEFAULT_DLQ_MAX_RECORD_BYTES));
+    }
+
+    /** Builds the topology from its parts; dead letters are kept within {@code dlqMaxRecordBytes}. */
+    static Topology topology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ProcessorSettings settings,
+            int dlqMaxRecordBytes) {
+        DeadLetters.requireBound(dlqMaxRecordBytes); // at start, naming the setting
         // at start, not at the first sample: a window too large for one store record would fail every batch
         // (every model version that does not fit is named at once, so one restart fixes them all)
         List<String> tooLarge = new ArrayList<>();
@@ -81,8 +91,9 @@ public class TopologyProducer {
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEGACY_PENDING_STORE), Serdes.ByteArray(),
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+        topology.addProcessor(DLQ_BOUND, () -> new DeadLetterBound(dlqMaxRecordBytes, metrics.streamFailures()), PROCESSOR);
         topology.addSink(DLQ_SINK, Topics.INFERENCE_SAMPLES_DLQ, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
-                PROCESSOR);
+                DLQ_BOUND);
         topology.addSink(REPORTS_SINK, Topics.ALIGNMENT_REPORTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(),
                 PROCESSOR);
         return topology;

@@ -4,6 +4,7 @@ import io.resalign.config.Topics;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -28,17 +30,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.kafka.streams.runtime.KafkaStreamsProducer;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resalign.embedded.EmbeddedKafkaConfigSource;
 
 /**
  * The application with no Kafka configured: it starts its embedded broker before Kafka Streams,
- * the topology sends a bad record to the dead-letter topic, and Quarkus reports the pipeline
- * ready. No Docker, no dev services.
+ * the topology sends a bad record to the dead-letter topic, Kafka Streams runs with the service's
+ * failure policies, and Quarkus reports the pipeline ready. No Docker, no dev services.
  */
 @QuarkusTest
 class StreamsWiringTest {
@@ -47,6 +51,12 @@ class StreamsWiringTest {
 
     @Inject
     KafkaStreams streams;
+
+    @Inject
+    KafkaStreamsProducer streamsProducer;
+
+    @Inject
+    Instance<StreamsUncaughtExceptionHandler> uncaughtExceptionHandler;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -66,6 +76,15 @@ class StreamsWiringTest {
     void shouldReachRunningAndReportReady() {
         await().atMost(DEADLINE).until(() -> streams.state() == KafkaStreams.State.RUNNING);
         await().atMost(DEADLINE).until(() -> readinessStatus() == 200);
+    }
+
+    @Test
+    void shouldGiveKafkaStreamsTheServicesFailurePoliciesWhenQuarkusBuildsIt() {
+        // the bean Quarkus sets with KafkaStreams.setUncaughtExceptionHandler before it starts the client
+        assertTrue(uncaughtExceptionHandler.isResolvable(), "one StreamsUncaughtExceptionHandler bean");
+        assertInstanceOf(StreamThreadFailurePolicy.class, uncaughtExceptionHandler.get());
+        // the production handler as Kafka Streams creates it from kafka-streams.* (configure finds the meters through CDI)
+        assertInstanceOf(SendFailurePolicy.class, streamsProducer.getStreamsConfig().productionExceptionHandler());
     }
 
     @Test
