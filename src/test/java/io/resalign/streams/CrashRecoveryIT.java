@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * of its own and outlives both. 3,000 demo-mlp samples wait on the samples topic, 100 ms apart in
  * event time; the reference is the first 400, windows are 200 samples every 100. Checked from the
  * outside, on the reports topic: the 25 windows from ordinal 400 to 2,999 each reported (exactly
- * once under {@code exactly_once_v2}; at least once, identical, under {@code at_least_once}),
+ * once under {@code exactly_once_v2}; at least once, the same window, under {@code at_least_once}),
  * each holding exactly the samples of its ordinals (its first and last event times), against a
  * reference of the first 400 samples; no valid sample dead-lettered.
  *
@@ -116,7 +116,7 @@ class CrashRecoveryIT {
                 assertEquals(1, copies.size(), what + ": window " + e.getKey() + " reported once");
             }
             for (JsonNode r : copies) {
-                assertEquals(copies.get(0), r, what + ": window " + e.getKey() + " reported again, identical");
+                assertSameWindow(copies.get(0), r, what + ": window " + e.getKey() + " reported again");
                 JsonNode w = r.get("window");
                 long first = e.getKey();
                 assertEquals(first + WINDOW - 1, w.get("last_sample").asLong(), what);
@@ -127,6 +127,28 @@ class CrashRecoveryIT {
                 assertEquals(REFERENCE, r.get("reference").get("sample_count").asInt(), what);
                 assertEquals(START + 100L * (REFERENCE - 1), r.get("reference").get("created_at").asLong(),
                         what + ": the reference is the first 400 samples");
+            }
+        }
+    }
+
+    /**
+     * A window reported again after a crash holds the same samples against the same reference; its
+     * numbers agree to float32 precision, not bit for bit: a sample's metrics depend in their last
+     * digits on the batch it was analysed in, and batches form anew after a restart.
+     */
+    private static void assertSameWindow(JsonNode first, JsonNode again, String what) {
+        assertEquals(first.get("window"), again.get("window"), what + ": the same window");
+        assertEquals(first.get("reference"), again.get("reference"), what + ": the same reference");
+        JsonNode a = first.get("features");
+        JsonNode b = again.get("features");
+        assertEquals(a.size(), b.size(), what);
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).get("feature"), b.get(i).get("feature"), what);
+            assertEquals(a.get(i).get("count"), b.get(i).get("count"), what);
+            if (a.get(i).get("mean").isNumber()) {
+                double x = a.get(i).get("mean").asDouble();
+                assertEquals(x, b.get(i).get("mean").asDouble(), 1e-5 * Math.max(1, Math.abs(x)),
+                        what + ": " + a.get(i).get("feature") + " mean");
             }
         }
     }
