@@ -187,27 +187,8 @@ class CrashPrefixTest {
     }
 
     private static ModelMonitor monitor(Map<String, byte[]> contents) {
-        return ModelMonitor.load(new io.resalign.service.StateRecords() {
-            @Override
-            public byte[] get(String key) {
-                return contents.get(key);
-            }
-
-            @Override
-            public void put(String key, byte[] value) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public void delete(String key) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public List<String> keysWithPrefix(String prefix) {
-                return contents.keySet().stream().filter(k -> k.startsWith(prefix)).toList();
-            }
-        }, MV, registry.schema(MV), DRIFT, registry.deviceLabel()).orElseThrow();
+        return ModelMonitor.load(io.resalign.service.StateRecords.readOnly(contents::get), MV, registry.schema(MV), DRIFT,
+                registry.deviceLabel()).orElseThrow();
     }
 
     private static long windowsTested(ModelMonitor monitor) {
