@@ -73,7 +73,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * {@code --engine-batches N} (timed engine-only batches, half before and half after (b), default 40), {@code --warmup-batches N} (default 3),
  * {@code --latency-seconds S} (paced phase, default 60), {@code --rate-fraction F} (default 0.5),
  * {@code --set resalign.KEY=VALUE} (a service setting other than its default, repeatable),
- * {@code --partitions N} (of the samples topic, default 3 as the embedded broker creates it).
+ * {@code --partitions N} (of the samples topic, default 3 as the embedded broker creates it),
+ * {@code --guarantees G1,G2} (phase (d), {@link GuaranteeComparison}: the end-to-end maximum rate
+ * under each, back to back; default at_least_once,exactly_once_v2; empty to skip).
  */
 public final class StreamingBenchmark {
     private static final String MODEL = "W-mlp";
@@ -89,6 +91,7 @@ public final class StreamingBenchmark {
         double rateFraction = 0.5;
         Map<String, String> overrides = new java.util.LinkedHashMap<>();
         int partitions = 3;
+        List<String> guarantees = List.of("at_least_once", "exactly_once_v2");
 
         static Settings parse(String[] args) {
             Settings s = new Settings();
@@ -112,8 +115,9 @@ public final class StreamingBenchmark {
                         s.overrides.put(v.substring(0, eq), v.substring(eq + 1));
                     }
                     case "--partitions" -> s.partitions = Integer.parseInt(v);
+                    case "--guarantees" -> s.guarantees = List.of(v.split(","));
                     default -> throw new IllegalArgumentException("unknown argument '" + a + "'; flags: --samples N --engine-batches N "
-                            + "--warmup-batches N --latency-seconds S --rate-fraction F --set resalign.KEY=VALUE --partitions N");
+                            + "--warmup-batches N --latency-seconds S --rate-fraction F --set resalign.KEY=VALUE --partitions N --guarantees G1,G2");
                 }
             }
             return s;
@@ -295,6 +299,10 @@ public final class StreamingBenchmark {
                         .map(a -> String.format("%.3f s at %.1f", a.latencyMillis() / 1e3, (a.atMillis() - pacedStart) / 1e3)).toList());
                 printMonitor(board);
                 summary(engineBefore, after, engineRate, e2eRate, engineShare, paced, batch, s, p50, p99, worst);
+                streams.close(Duration.ofSeconds(30)); // off the cores before (d)
+                if (!s.guarantees.isEmpty()) {
+                    GuaranteeComparison.run(broker, registry, config, s.guarantees, s.samples + count, engineRate, root, APPLICATION_ID);
+                }
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
@@ -302,7 +310,7 @@ public final class StreamingBenchmark {
         }
     }
 
-    private static void awaitApplied(KafkaStreams streams, AppliedSamples applied, int target, Duration atMost) {
+    static void awaitApplied(KafkaStreams streams, AppliedSamples applied, int target, Duration atMost) {
         await().atMost(atMost).pollInterval(Duration.ofMillis(50)).until(() -> {
             KafkaStreams.State state = streams.state();
             if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
