@@ -151,6 +151,11 @@ public class MonitorBoard {
             boolean applied = false;
             try {
                 applied = apply.test(s.modelVersion, s.command);
+            } catch (org.apache.kafka.common.KafkaException e) {
+                // a failed send or store write surfacing at the command's save is not the command's: the
+                // stream thread's failure policies must see it (docs/kafka.md, "Failures")
+                s.outcome.completeExceptionally(e);
+                throw e;
             } catch (RuntimeException e) {
                 LOG.warnf(e, "Command %s on %s failed in its stream task: %s", s.command,
                         s.modelVersion.model() + ":" + s.modelVersion.version(), String.valueOf(e));

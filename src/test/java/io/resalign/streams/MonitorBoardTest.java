@@ -168,4 +168,17 @@ class MonitorBoardTest {
             assertSame(failure, warned.get(0).thrown(), "the exception is logged with its stack");
         }
     }
+
+    @Test
+    void shouldRethrowAKafkaExceptionToTheStreamThreadAndFailTheOutcomeWhenTheCommandsSaveFails() {
+        MonitorBoard.Inbox inbox = board.open();
+        var sent = board.send(DEMO, MonitorBoard.Command.RESET_REFERENCE, TIMEOUT);
+        org.apache.kafka.common.KafkaException failure = new org.apache.kafka.common.KafkaException("the changelog send failed");
+        org.apache.kafka.common.KafkaException thrown = org.junit.jupiter.api.Assertions.assertThrows(
+                org.apache.kafka.common.KafkaException.class, () -> inbox.drain((mv, c) -> {
+                    throw failure;
+                }), "not swallowed: the uncaught-exception and send policies decide (docs/kafka.md, \"Failures\")");
+        assertSame(failure, thrown);
+        assertSame(failure, sent.outcome().handle((o, e) -> e).getNow(null), "the REST caller hears of it too");
+    }
 }
