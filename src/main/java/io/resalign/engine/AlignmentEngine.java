@@ -206,14 +206,8 @@ public final class AlignmentEngine implements AutoCloseable {
             if (ops[i].inSize() <= options.denseLimit() && ops[i].outSize() <= options.denseLimit()) {
                 denseGroups.computeIfAbsent(ops[i].outSize() + "x" + ops[i].inSize(), key -> new ArrayList<>()).add(i);
             } else {
-                // one block's iteration in its own scope, only its triplets kept: at 224 x 224 its products'
-                // intermediates are gigabytes (resnet50 with every block watched went past 23 GB in one scope)
-                try (NDManager block = scope.newSubManager()) {
-                    out[i] = RandomizedSvd.compute(ops[i], new RandomizedSvd.Options(k, options.oversampling(), options.powerIterations(),
-                            0, options.seed()), block);
-                    out[i].left().attach(scope);
-                    out[i].right().attach(scope);
-                }
+                out[i] = scopedSvd(ops[i], new RandomizedSvd.Options(k, options.oversampling(), options.powerIterations(), 0,
+                        options.seed()), scope);
             }
         }
         RandomizedSvd.Options dense = new RandomizedSvd.Options(k, options.oversampling(), options.denseMaxIterations(),
@@ -233,12 +227,7 @@ public final class AlignmentEngine implements AutoCloseable {
                     }
                 }
                 NDArray stacked = members.size() == 1 ? matrices.get(0) : NDArrays.concat(matrices, 0);
-                TopSingular all;
-                try (NDManager iterations = scope.newSubManager()) {
-                    all = RandomizedSvd.compute(new DenseJacobian(stacked), dense, iterations);
-                    all.left().attach(scope);
-                    all.right().attach(scope);
-                }
+                TopSingular all = scopedSvd(new DenseJacobian(stacked), dense, scope);
                 for (int m = 0; m < members.size(); m++) {
                     int i = members.get(m);
                     String rows = m * batch + ":" + (m + 1) * batch;
@@ -250,6 +239,20 @@ public final class AlignmentEngine implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Runs a randomized SVD in a scope of its own and keeps only its triplets in {@code scope}: at
+     * 224 x 224 one block's products' intermediates are gigabytes (resnet50 with every block watched
+     * went past 23 GB when they all stayed in the batch's scope).
+     */
+    private static TopSingular scopedSvd(JacobianOperator op, RandomizedSvd.Options svdOptions, NDManager scope) {
+        try (NDManager own = scope.newSubManager()) {
+            TopSingular t = RandomizedSvd.compute(op, svdOptions, own);
+            t.left().attach(scope);
+            t.right().attach(scope);
+            return t;
+        }
     }
 
     /** u_m . v_m per block and sample ([block][sample][m]), null for non-square blocks. */
