@@ -104,8 +104,11 @@ public interface ResalignConfig {
          * wait for their batch; the batch of a larger record is analysed at once, so that no store
          * record nears the changelog's record size limit (1 MiB by default; docs/kafka.md, "Delivery guarantees").
          */
-        @WithDefault("524288")
+        @WithDefault(DEFAULT_MAX_PENDING_RECORD_BYTES)
         long maxPendingRecordBytes();
+
+        /** Default of {@link #maxPendingRecordBytes()}: 512 KiB, half of Kafka's default 1 MiB record limit. */
+        String DEFAULT_MAX_PENDING_RECORD_BYTES = "524288";
 
         /** Most samples one record may carry (a V2 request with a batch axis). */
         @WithDefault("64")

@@ -2,7 +2,6 @@ package io.resalign.streams;
 
 import io.resalign.config.Topics;
 
-import io.resalign.drift.DriftSettings;
 import io.resalign.drift.ModelVersion;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.metrics.ResalignMetrics;
@@ -13,7 +12,6 @@ import io.resalign.service.MicroBatcher;
 import io.resalign.service.ModelMonitor;
 import io.resalign.service.ModelRegistry;
 import io.resalign.service.MonitorGauges;
-import io.resalign.service.MonitorRecords;
 import io.resalign.service.SourcePositions;
 import io.resalign.service.StateRecords;
 import io.resalign.streams.record.DeadLetters;
@@ -21,22 +19,18 @@ import io.resalign.streams.record.Decoded;
 import io.resalign.sample.RejectReason;
 import io.resalign.streams.record.SampleDecoder;
 import io.resalign.sample.SampleRecord;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
 /**
@@ -148,10 +142,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             }
             pending.waits(origin, i, sample);
             metrics.pending(mv, 1);
-            if (batch.isEmpty() && costsTooMuchToWait(mv, batcher)) {
-                batch = batcher.drain();
-            }
-            batch.ifPresent(b -> analyse(mv, b));
+            analyseWhenDue(mv, batcher, batch);
         }
         if (!origin.isDone() && origin.size() > settings.maxPendingRecordBytes()) {
             // too large to keep in the store: its batch goes now, smaller than the batch size
@@ -179,14 +170,16 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     }
 
     /**
-     * Says whether the pending batch would already take the configured engine seconds at the model
-     * version's measured cost: a model whose samples cost seconds is analysed in smaller
-     * batches, so that the stream thread comes back to its consumer well within
-     * {@code max.poll.interval.ms} (5 minutes) and the pending samples wait less.
+     * Analyses the batch a sample completed, or the batcher's pending samples when they would already
+     * take the configured engine seconds at the model version's measured cost: a model whose samples
+     * cost seconds is analysed in smaller batches, so that the stream thread comes back to its
+     * consumer well within {@code max.poll.interval.ms} (5 minutes) and the pending samples wait less.
      */
-    private boolean costsTooMuchToWait(ModelVersion mv, MicroBatcher batcher) {
+    private void analyseWhenDue(ModelVersion mv, MicroBatcher batcher, Optional<List<SampleRecord>> completed) {
         double perSample = registry.engineSecondsPerSample(mv);
-        return perSample * batcher.pending() >= settings.maxBatchSeconds(); // false while NaN (nothing measured yet)
+        boolean tooCostly = perSample * batcher.pending() >= settings.maxBatchSeconds(); // false while NaN (nothing measured yet)
+        Optional<List<SampleRecord>> batch = completed.isEmpty() && tooCostly ? batcher.drain() : completed;
+        batch.ifPresent(b -> analyse(mv, b));
     }
 
     private MicroBatcher batcher(ModelVersion mv) {
@@ -239,11 +232,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
                     pending.waits(p, i, samples.get(i));
                     metrics.pending(mv, 1);
                     resumed++;
-                    var batch = batcher.readmit(samples.get(i), now);
-                    if (batch.isEmpty() && costsTooMuchToWait(mv, batcher)) {
-                        batch = batcher.drain();
-                    }
-                    batch.ifPresent(b -> analyse(mv, b));
+                    analyseWhenDue(mv, batcher, batcher.readmit(samples.get(i), now));
                 }
             }
             if (p.isDone()) {

@@ -11,32 +11,33 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class MonitorStore {
     private MonitorStore() {}
 
-/** Returns the monitor store as the records a monitor saves to and loads from. */
-static StateRecords records(KeyValueStore<String, byte[]> store) {
-    return new StateRecords() {
-        @Override
-        public byte[] get(String key) {
-            return store.get(key);
-        }
-
-        @Override
-        public void put(String key, byte[] value) {
-            store.put(key, value);
-        }
-
-        @Override
-        public void delete(String key) {
-            store.delete(key);
-        }
-
-        @Override
-        public List<String> keysWithPrefix(String prefix) {
-            List<String> keys = new ArrayList<>();
-            try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, new StringSerializer())) {
-                it.forEachRemaining(kv -> keys.add(kv.key));
+    /** Returns the monitor store as the records a monitor saves to and loads from. */
+    static StateRecords records(KeyValueStore<String, byte[]> store) {
+        return new StateRecords() {
+            @Override
+            public byte[] get(String key) {
+                return store.get(key);
             }
-            return keys;
-        }
-    };
-}
+
+            @Override
+            public void put(String key, byte[] value) {
+                store.put(key, value);
+            }
+
+            @Override
+            public void delete(String key) {
+                store.delete(key);
+            }
+
+            @Override
+            public List<String> keysWithPrefix(String prefix) {
+                List<String> keys = new ArrayList<>();
+                try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, new StringSerializer())) {
+                    it.forEachRemaining(kv -> keys.add(kv.key));
+                }
+                return keys;
+            }
+        };
+    }
+
 }

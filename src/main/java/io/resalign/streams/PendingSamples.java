@@ -114,6 +114,7 @@ final class PendingSamples {
     /** Deletes a record read back from the store that has nothing left to take up. */
     void delete(PendingRecord record) {
         store.delete(record.storeKey());
+        kept.remove(record);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.resalign.streams;
 
+import io.resalign.config.ResalignConfig;
 import io.resalign.drift.DriftSettings;
 import java.time.Duration;
 
@@ -20,8 +21,8 @@ import java.time.Duration;
  */
 record ProcessorSettings(int batchSize, long maxWaitMillis, double rateLimit, double engineShare, double maxBatchSeconds,
         long maxPendingRecordBytes, DriftSettings drift) {
-    /** Half of Kafka's default 1 MiB record limit (producer max.request.size, broker message.max.bytes). */
-    static final long DEFAULT_MAX_PENDING_RECORD_BYTES = 512 * 1024;
+    /** The service's default (ResalignConfig): half of Kafka's default 1 MiB record limit. */
+    static final long DEFAULT_MAX_PENDING_RECORD_BYTES = Long.parseLong(ResalignConfig.BatchConfig.DEFAULT_MAX_PENDING_RECORD_BYTES);
 
     /** Settings without an engine share or a batch cost cap (every sample the rate limit admits goes to the engine). */
     ProcessorSettings(int batchSize, long maxWaitMillis, double rateLimit, DriftSettings drift) {

@@ -34,15 +34,24 @@ final class TaskMonitors {
 
     /** Returns whether this task holds a monitor of {@code mv}, in memory or in its store. */
     boolean holds(ModelVersion mv) {
-        return monitors.containsKey(mv) || records.get(MonitorRecords.headKey(mv)) != null;
+        if (monitors.containsKey(mv)) {
+            return true;
+        }
+        migrateKeys(mv);
+        return records.get(MonitorRecords.headKey(mv)) != null;
+    }
+
+    /** Moves a state an earlier build kept under the unescaped key, before the first read of it. */
+    private void migrateKeys(ModelVersion mv) {
+        if (MonitorRecords.migrateKeys(records, mv)) {
+            LOG.infof("Monitor state of %s moved from the unescaped key of earlier builds to %s", mv, MonitorRecords.headKey(mv));
+        }
     }
 
     /** Returns the monitor of {@code mv}: cached, read back from the store, or new. */
     ModelMonitor get(ModelVersion mv) {
         return monitors.computeIfAbsent(mv, k -> {
-            if (MonitorRecords.migrateKeys(records, k)) {
-                LOG.infof("Monitor state of %s moved from the unescaped key of earlier builds to %s", k, MonitorRecords.headKey(k));
-            }
+            migrateKeys(k);
             try {
                 Optional<ModelMonitor> stored = ModelMonitor.load(records, k, registry.schema(k), settings, registry.deviceLabel());
                 if (stored.isPresent()) {

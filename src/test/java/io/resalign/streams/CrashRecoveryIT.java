@@ -154,9 +154,10 @@ class CrashRecoveryIT {
     }
 
     private JavaProcess service(String name, String bootstrap, String guarantee, String crashAt) throws IOException {
+        int http = freePort();
         List<String> args = new ArrayList<>(List.of("-Xmx2g",
                 "-Dkafka.bootstrap.servers=" + bootstrap,
-                "-Dquarkus.http.port=" + freePort(),
+                "-Dquarkus.http.port=" + http,
                 "-Dkafka-streams.processing.guarantee=" + guarantee,
                 "-Dkafka-streams.state.dir=" + Files.createDirectories(dir.resolve("state-" + name)),
                 "-Dresalign.models-dir=models/demo-mlp",
@@ -173,11 +174,11 @@ class CrashRecoveryIT {
         }
         args.addAll(List.of("-jar", JAR.toString()));
         JavaProcess p = JavaProcess.start(name, args, Map.of(), dir.resolve("service-" + name + ".log"));
-        httpPorts.put(p, args.stream().filter(a -> a.startsWith("-Dquarkus.http.port=")).findFirst().orElseThrow().split("=")[1]);
+        httpPorts.put(p, http);
         return p;
     }
 
-    private final Map<JavaProcess, String> httpPorts = new java.util.IdentityHashMap<>();
+    private final Map<JavaProcess, Integer> httpPorts = new java.util.IdentityHashMap<>();
 
     /**
      * Waits until the service's latest report is the window that ends at the stream's last sample
