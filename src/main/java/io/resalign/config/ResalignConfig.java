@@ -160,6 +160,21 @@ public interface ResalignConfig {
          */
         @WithDefault("5")
         int maxConsecutiveFailedBatches();
+
+        /**
+         * Seconds between two probes of the Kafka cluster (an admin {@code describeCluster} with the
+         * Kafka Streams client's own connection settings); each probe waits at most this long.
+         */
+        @WithDefault("5")
+        int brokerProbeIntervalSeconds();
+
+        /**
+         * Seconds without an answer from the Kafka cluster after which the broker counts as
+         * unreachable: readiness DOWN and {@code resalign_kafka_broker_reachable} 0, until the next
+         * probe that answers. Three probes by default, so that one slow answer is not an outage.
+         */
+        @WithDefault("15")
+        int brokerUnreachableAfterSeconds();
     }
 
     /** Describes how the REST API hands commands to the stream tasks. */

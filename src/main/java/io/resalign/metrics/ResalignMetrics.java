@@ -72,6 +72,9 @@ public class ResalignMetrics {
     public static final String STREAM_THREAD_REPLACEMENTS = "resalign.stream.thread.replacements";
     public static final String DLQ_TRUNCATED = "resalign.dlq.truncated";
     public static final String DLQ_SEND_FAILURES = "resalign.dlq.send.failures";
+    public static final String KAFKA_BROKER_REACHABLE = "resalign.kafka.broker.reachable";
+    public static final String KAFKA_BROKER_OUTAGES = "resalign.kafka.broker.outages";
+    public static final String KAFKA_BROKER_UNREACHABLE_SECONDS = "resalign.kafka.broker.unreachable.seconds";
 
     /**
      * Upper bounds of the sample latency histogram, seconds: fixed buckets rather than Micrometer's
@@ -84,6 +87,7 @@ public class ResalignMetrics {
     private final MeterRegistry registry;
     private final Counter recordsIn;
     private final StreamFailureMeters streamFailures;
+    private final BrokerMeters broker;
     private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
     private final Map<ModelVersion, PerModel> models = new ConcurrentHashMap<>();
     private final ModelGauges modelGauges;
@@ -199,6 +203,7 @@ public class ResalignMetrics {
         this.modelGauges = new ModelGauges(registry);
         this.recordsIn = counter(RECORDS_IN, "Records read from the samples topic", Tags.empty());
         this.streamFailures = new StreamFailureMeters(registry);
+        this.broker = new BrokerMeters(registry);
     }
 
     private Counter counter(String name, String help, Tags tags) {
@@ -254,6 +259,11 @@ public class ResalignMetrics {
     /** Returns the meters of stream threads that died and of dead letters cut or not taken. */
     public StreamFailureMeters streamFailures() {
         return streamFailures;
+    }
+
+    /** Returns the meters of the Kafka cluster's reachability. */
+    public BrokerMeters broker() {
+        return broker;
     }
 
     /** Counts samples decoded for a model version. */
