@@ -43,7 +43,7 @@ class HelmChartTest {
     private static final String KUBE_VERSION = "v1.30.0";
     private static final Path RULES_SOURCE = Path.of("deploy/prometheus/rules/resalign-alerts.yml");
     private static final Path DASHBOARDS_SOURCE = Path.of("grafana/dashboards");
-    private static final String SYNC = "refresh the chart's copies with ./mvnw -o -q -Psync-chart validate";
+    private static final String SYNC = "refresh the chart's copies with ./mvnw -q -Psync-chart validate";
 
     private static final YAMLMapper YAML = new YAMLMapper();
     private final KubernetesSchemaCheck schema = new KubernetesSchemaCheck();
