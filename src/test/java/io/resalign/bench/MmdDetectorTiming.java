@@ -10,7 +10,7 @@ import java.util.Optional;
  * reference of 2,000, one window test of 200, and a stream of tumbling and hopping windows, with
  * the dot products in plain Java and through DJL. Not a test (no timing assertions anywhere):
  * <pre>
- *   ./mvnw -o -q test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
+ *   ./mvnw -q test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
  *   OMP_WAIT_POLICY=PASSIVE java -cp target/classes:target/test-classes:$(cat cp.txt) io.resalign.bench.MmdDetectorTiming [alpha]
  * </pre>
  */
