@@ -6,48 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.resalign.config.Topics;
-import io.resalign.drift.Combiner;
-import io.resalign.drift.DriftSettings;
-import io.resalign.drift.ModelVersion;
-import io.resalign.engine.DeviceChoice;
-import io.resalign.engine.EngineOptions;
-import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.sample.RejectReason;
-import io.resalign.sample.SampleRecord;
-import io.resalign.service.ModelMonitor;
-import io.resalign.service.ModelRegistry;
 import io.resalign.streams.record.DeadLetters;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Properties;
-import java.util.Set;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Scenario: the engine breaks on some inputs (a sample it cannot take) or on every batch (a device
@@ -55,113 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * ones are dead-lettered, each record once, with its original value and, when it stands for some
  * of the record's samples, a header naming them, so that replaying it counts nothing twice. A
  * sticky failure costs at most 3 engine calls per batch. The engine is the real demo model behind a
- * wrapper that throws for the samples it is told are poisoned, or for everything while it is broken.
+ * wrapper that throws for the samples it is told are poisoned, or for everything while it is broken
+ * ({@link FailingEngineTopology}); FailedSamplesRestartTest takes the failed samples across restarts.
  */
-class BatchBisectionTest {
-    private static final String APP = "batch-bisection-test";
-    private static final String CHANGELOG = APP + "-" + TopologyProducer.MONITOR_STORE + "-changelog";
-    private static final Instant START = Instant.parse("2026-12-10T10:00:00Z");
-    private static final DriftSettings DRIFT = new DriftSettings(8, 8, 16, 0.05, 200, 4, Combiner.MAX_ABS, 1L);
-    private static final ModelVersion MV = new ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION);
-    private static ModelRegistry registry;
-
-    @TempDir
-    Path stateDir;
-
-    private final FlakyEngine engine = new FlakyEngine();
-    private MeterRegistry meters;
-    private ResalignMetrics metrics;
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], byte[]> samples;
-    private TestOutputTopic<byte[], byte[]> deadLetters;
-    private TestOutputTopic<String, byte[]> changelog;
-
-    /** The registry's engine, throwing for the sample ids in {@code poisoned}, or for every batch while {@code broken}. */
-    private static final class FlakyEngine implements BatchAnalysis.Engine {
-        final Set<String> poisoned = new HashSet<>();
-        boolean broken;
-        RuntimeException thrown;
-        /** The size of every batch it was called with. */
-        final List<Integer> calls = new ArrayList<>();
-
-        @Override
-        public List<SampleMetrics> analyse(ModelVersion mv, List<SampleRecord> batch) {
-            calls.add(batch.size());
-            if (thrown != null) {
-                throw thrown;
-            }
-            if (broken) {
-                throw new IllegalStateException("device out of memory (test)");
-            }
-            for (SampleRecord s : batch) {
-                if (poisoned.contains(s.id())) {
-                    throw new IllegalStateException("the engine cannot take sample " + s.id() + " (test)");
-                }
-            }
-            return registry.analyse(mv, batch);
-        }
-    }
-
-    @BeforeAll
-    static void loadModels() throws Exception {
-        registry = ModelRegistry.load(DemoRecords.MODELS, DeviceChoice.CPU, EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void closeModels() {
-        registry.close();
-    }
-
-    @AfterEach
-    void closeDriver() {
-        if (driver != null) {
-            driver.close();
-        }
-    }
-
-    private void start(int batchSize) {
-        meters = new SimpleMeterRegistry();
-        metrics = new ResalignMetrics(meters);
-        Properties props = TestSettings.driverProperties(APP, stateDir);
-        driver = new TopologyTestDriver(TopologyProducer.topology(registry, engine, metrics, new MonitorBoard(),
-                new ProcessorSettings(batchSize, 1000, 0, DRIFT)), props, START);
-        samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(), new ByteArraySerializer());
-        deadLetters = driver.createOutputTopic(Topics.INFERENCE_SAMPLES_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        changelog = driver.createOutputTopic(CHANGELOG, new StringDeserializer(), new ByteArrayDeserializer());
-    }
-
-    private static long time(int i) {
-        return START.toEpochMilli() + 100L * i;
-    }
-
-    /** Sends single-sample record {@code i} (id {@code s-i}) and returns its value. */
-    private byte[] sendOne(int i) {
-        byte[] value = DemoRecords.valid(i, time(i));
-        samples.pipeInput(new TestRecord<>(DemoRecords.MODEL.getBytes(), value, Instant.ofEpochMilli(time(i))));
-        return value;
-    }
-
-    /** Sends a record of {@code count} samples (ids {@code b-first#0} ..) and returns its value. */
-    private byte[] sendBatch(int first, int count) {
-        byte[] value = DemoRecords.validBatch(first, count, time(first));
-        samples.pipeInput(new TestRecord<>(DemoRecords.MODEL.getBytes(), value, Instant.ofEpochMilli(time(first))));
-        return value;
-    }
-
-    private double count(String name) {
-        Counter c = meters.find(name).tags("model", MV.model(), "version", MV.version()).counter();
-        return c == null ? 0 : c.count();
-    }
-
-    private long samplesSeen() {
-        return ModelMonitor.load(MonitorStore.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)), MV, registry.schema(MV),
-                DRIFT, "cpu").orElseThrow().samplesSeen();
-    }
-
-    private static String header(TestRecord<byte[], byte[]> r, String key) {
-        Header h = r.headers().lastHeader(key);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
+class BatchBisectionTest extends FailingEngineTopology {
 
     @Test
     void shouldApplyTheOtherSevenAndDeadLetterOnlyThePoisonedRecordWhenOneSampleOfABatchOfEightBreaksTheEngine() {
@@ -289,90 +155,5 @@ class BatchBisectionTest {
         assertThrows(RuntimeException.class, () -> sendOne(1));
         assertEquals(List.of(2), engine.calls, "one call: a Kafka exception is not the batch's");
         assertTrue(deadLetters.isEmpty());
-    }
-
-    /**
-     * A restart between a record's failed sample and its last one: TopologyTestDriver deletes its state on
-     * close, so the new task's store gets the old one's changelog, as a task without local state does.
-     */
-    @Test
-    void shouldKeepTheFailedSamplesAcrossARestartAndDeadLetterTheRecordOnceWhenItsLastSampleIsAnalysed() {
-        start(2);
-        engine.poisoned.add("b-0#1");
-        byte[] record = sendBatch(0, 3);
-        List<KeyValue<String, byte[]>> writes = new ArrayList<>();
-        changelog.readRecordsToList().forEach(w -> writes.add(new KeyValue<>(w.key(), w.value())));
-        assertTrue(deadLetters.isEmpty());
-        driver.close();
-
-        engine.poisoned.clear();
-        start(2);
-        var store = driver.<String, byte[]>getKeyValueStore(TopologyProducer.MONITOR_STORE);
-        writes.forEach(w -> {
-            if (w.value == null) {
-                store.delete(w.key);
-            } else {
-                store.put(w.key, w.value);
-            }
-        });
-        // the new driver numbers offsets from 0: the record comes again (its offset was not committed), then s-1
-        sendBatch(0, 3);
-        sendOne(1);
-
-        TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
-        assertTrue(deadLetters.isEmpty(), "once");
-        assertArrayEquals(record, dead.value());
-        assertEquals("1", header(dead, DeadLetters.SAMPLES), "the failed bit came back from the store");
-        assertTrue(DeadLetters.read(dead.headers()).orElseThrow().message().contains("before the task restarted"));
-        assertEquals(3, samplesSeen(), "b-0#0 before the restart, b-0#2 and s-1 after; the record delivered again is not taken twice");
-    }
-
-    /**
-     * What a crash under at-least-once can leave of the task's writes while it takes a record whose
-     * middle sample fails (CrashPrefixTest's model: a prefix of the changelog, the record delivered
-     * again): for every prefix, a new task dead-letters the failed sample exactly once and counts the
-     * two others once. Without the failed sample in the store before the head that covers it, the
-     * prefix that ends with that head loses it: neither counted nor dead-lettered.
-     */
-    @Test
-    void shouldDeadLetterTheFailedSampleOnceWhateverPrefixOfTheTasksWritesACrashLeaves() {
-        start(2);
-        engine.poisoned.add("b-0#1");
-        byte[] record = sendBatch(0, 3);
-        List<KeyValue<String, byte[]>> writes = new ArrayList<>();
-        changelog.readRecordsToList().forEach(w -> writes.add(new KeyValue<>(w.key(), w.value())));
-        driver.close();
-
-        for (int cut = 0; cut <= writes.size(); cut++) {
-            start(2);
-            var store = driver.<String, byte[]>getKeyValueStore(TopologyProducer.MONITOR_STORE);
-            for (KeyValue<String, byte[]> w : writes.subList(0, cut)) {
-                if (w.value == null) {
-                    store.delete(w.key);
-                } else {
-                    store.put(w.key, w.value);
-                }
-            }
-            sendBatch(0, 3); // delivered again: its offset was not committed
-            sendOne(1);
-            driver.advanceWallClockTime(Duration.ofSeconds(2));
-
-            String where = "crash after " + cut + " of " + writes.size() + " writes";
-            List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
-            assertEquals(1, dead.size(), where + ": one dead letter");
-            assertArrayEquals(record, dead.get(0).value(), where);
-            assertEquals("1", header(dead.get(0), DeadLetters.SAMPLES), where);
-            assertEquals(3, samplesSeen(), where + ": b-0#0, b-0#2 and s-1, each once");
-            driver.close();
-        }
-        driver = null;
-    }
-
-    private static BitSet bits(int... indices) {
-        BitSet b = new BitSet();
-        for (int i : indices) {
-            b.set(i);
-        }
-        return b;
     }
 }
