@@ -20,8 +20,8 @@ import org.eclipse.microprofile.health.Readiness;
  * Reports the service ready for samples only when at least one model version is loaded, none of
  * the loaded ones is failing, and Kafka Streams is RUNNING (not while it starts or rebalances);
  * with Quarkus's own topics check, readiness means the pipeline can work. A loaded model version is
- * failing once its last {@code resalign.health.max-consecutive-failed-batches} batches all failed,
- * and no longer at its first batch that passes. Each model directory is listed with its state; a
+ * failing once its last {@code resalign.health.max-consecutive-failed-batches} batches all failed
+ * entirely (no sample of them passed), and no longer at its first batch of which samples pass. Each model directory is listed with its state; a
  * failed one with its attempts so far and when the next is due.
  */
 @Readiness

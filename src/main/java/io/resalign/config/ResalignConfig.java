@@ -152,11 +152,12 @@ public interface ResalignConfig {
     /** Describes when readiness turns DOWN for a model version whose batches keep failing. */
     interface HealthConfig {
         /**
-         * Failed batches in a row (engine or monitor) after which a model version counts as failing
-         * and readiness is DOWN, until one of its batches passes. 5 by default: a bad sample or a
-         * one-off resource spike fails one batch and the next passes, while a sticky fault (a native
-         * error, a device out of memory) fails every batch and reaches 5 within seconds of traffic.
-         * 0 never marks a model version failing.
+         * Batches in a row of which no sample passed (engine or monitor) after which a model version
+         * counts as failing and readiness is DOWN, until samples of one of its batches pass. 5 by
+         * default: a bad sample is isolated in its batch (whose other samples pass) and a one-off
+         * resource spike fails one batch and the next passes, while a sticky fault (a native error, a
+         * device out of memory) fails every batch and reaches 5 within seconds of traffic. 0 never
+         * marks a model version failing.
          */
         @WithDefault("5")
         int maxConsecutiveFailedBatches();

@@ -115,8 +115,8 @@ public class ResalignMetrics {
             in = counter(SAMPLES_IN, "Samples decoded from accepted records", tags);
             processed = counter(SAMPLES_PROCESSED, "Samples analysed by the engine and taken by their monitor", tags);
             skipped = counter(SAMPLES_SKIPPED, "Samples skipped by the rate limit", tags);
-            failedSamples = counter(SAMPLES_FAILED, "Samples of failed batches, sent to the dead-letter topic", tags);
-            failures = counter(ANALYSIS_FAILURES, "Engine batches that failed", tags);
+            failedSamples = counter(SAMPLES_FAILED, "Samples whose analysis failed, sent to the dead-letter topic", tags);
+            failures = counter(ANALYSIS_FAILURES, "Engine batches in which the analysis of a sample failed", tags);
             reports = counter(REPORTS, "Alignment reports written (closed windows)", tags);
             driftAlarms = counter(DRIFT_ALARMS, "Reports whose window was flagged for alignment drift", tags);
             outputDriftAlarms = counter(OUTPUT_DRIFT_ALARMS, "Reports whose window was flagged for output drift", tags);
@@ -132,7 +132,7 @@ public class ResalignMetrics {
             Gauge.builder(BATCH_PENDING, pending, AtomicInteger::get).description("Samples waiting for their batch")
                     .tags(tags).register(registry);
             Gauge.builder(CONSECUTIVE_FAILED_BATCHES, failedInARow, AtomicInteger::get)
-                    .description("Batches that failed in a row, engine or monitor; 0 once one passes").tags(tags).register(registry);
+                    .description("Batches of which no sample passed, in a row, engine or monitor; 0 once samples of one pass").tags(tags).register(registry);
             gauge(DRIFT_STATISTIC, "Alignment drift statistic of the latest tested window (output features excluded)", tags,
                     g -> g.statistic());
             gauge(DRIFT_THRESHOLD, "Calibrated threshold of the alignment drift statistic", tags, g -> g.threshold());
@@ -297,7 +297,7 @@ public class ResalignMetrics {
         }
     }
 
-    /** Counts a failed batch and its samples, and lengthens the model version's run of failed batches. */
+    /** Counts a batch of which no sample passed and its samples, and lengthens the model version's run of failed batches. */
     public void batchFailed(ModelVersion mv, int samples) {
         PerModel m = of(mv);
         m.failures.increment();
@@ -306,10 +306,24 @@ public class ResalignMetrics {
     }
 
     /**
-     * Returns how many batches of a model version failed in a row, up to now (0 when the last one
-     * passed, or none ran): the stream processor reports every batch's outcome here
-     * ({@link #batchDone}, {@link #batchFailed}), whether the engine or the monitor failed it, and
-     * readiness reads it (docs/kafka.md, "Health").
+     * Records a batch analysed in {@code nanos} whose analysis failed for {@code failed} of its samples
+     * (isolated by bisection) while {@code applied} passed: a failed batch, and its failed samples, but
+     * not one that lengthens the run of failed batches, which it ends as {@link #batchDone} does.
+     */
+    public void batchPartlyFailed(ModelVersion mv, int applied, int failed, long nanos) {
+        PerModel m = of(mv);
+        m.processed.increment(applied);
+        m.batch.record(Duration.ofNanos(nanos));
+        m.failures.increment();
+        m.failedSamples.increment(failed);
+        m.failedInARow.set(0);
+    }
+
+    /**
+     * Returns how many batches of a model version failed in a row, up to now (0 when samples of the
+     * last one passed, or none ran): the stream processor reports every batch's outcome here
+     * ({@link #batchDone}, {@link #batchPartlyFailed}, {@link #batchFailed}), whether the engine or the
+     * monitor failed it, and readiness reads it (docs/kafka.md, "Health").
      */
     public int consecutiveFailedBatches(ModelVersion mv) {
         PerModel m = models.get(mv);

@@ -60,6 +60,11 @@ public enum RejectReason {
     INVALID_PREDICTION("invalid_prediction"),
     /** The timestamp is neither epoch milliseconds nor an RFC 3339 instant, or is negative. */
     INVALID_TIMESTAMP("invalid_timestamp"),
+    /**
+     * The {@code resalign.dlq.samples} header (the samples of the record a replayed dead letter
+     * stands for) is not a list of the record's sample indices and ranges.
+     */
+    INVALID_SAMPLE_SELECTION("invalid_sample_selection"),
     /** The decoder failed in a way it does not foresee; the record is kept for inspection. */
     INTERNAL_ERROR("internal_error");
 

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * sample index in the record): the watermark that makes the monitor idempotent under
  * at-least-once delivery. A task takes the samples of one partition in offset order and, within a
  * record, in index order (its batchers are first in, first out), so every sample at or before the
- * watermark has been handled: analysed, or dead-lettered with its failed batch. A record delivered
+ * watermark has been handled: analysed, or failed (and dead-lettered with its record). A record delivered
  * again after a crash (its offset was not committed, but the monitor's state had reached the
  * changelog) is recognised here and not counted twice.
  *

@@ -3,10 +3,7 @@ package io.resalign.streams;
 import io.resalign.config.Topics;
 
 import io.resalign.drift.ModelVersion;
-import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.metrics.ResalignMetrics;
-import io.resalign.service.AlignmentReport;
-import io.resalign.service.CrashPoints;
 import io.resalign.service.EngineBudget;
 import io.resalign.service.MicroBatcher;
 import io.resalign.service.ModelMonitor;
@@ -14,9 +11,7 @@ import io.resalign.service.ModelRegistry;
 import io.resalign.service.MonitorGauges;
 import io.resalign.service.SourcePositions;
 import io.resalign.service.StateRecords;
-import io.resalign.streams.record.DeadLetters;
 import io.resalign.streams.record.Decoded;
-import io.resalign.sample.RejectReason;
 import io.resalign.streams.record.SampleDecoder;
 import io.resalign.sample.SampleRecord;
 import java.util.BitSet;
@@ -24,8 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -36,9 +29,9 @@ import org.jboss.logging.Logger;
 /**
  * Takes sample records from the samples topic to alignment reports: decodes each record (a bad
  * one goes, unchanged, to the dead-letter topic with the reason in its headers), groups the
- * samples per model version in a {@link MicroBatcher}, analyses each batch through the
- * {@link ModelRegistry}, feeds the results to the model version's {@link ModelMonitor} and
- * forwards the report of every window that closes.
+ * samples per model version in a {@link MicroBatcher}, and has each batch analysed
+ * ({@link BatchAnalysis}: the {@link ModelRegistry}'s engine, then the model version's
+ * {@link ModelMonitor}, the report of every window that closes forwarded).
  *
  * <p>Monitors live in the task's key-value store (with a changelog) as bounded records
  * ({@link io.resalign.service.MonitorRecords}: a head per model version, the reference in chunks, the
@@ -47,9 +40,11 @@ import org.jboss.logging.Logger;
  * so a restarted or migrated task resumes with the same reference. A wall-clock punctuator sends the
  * batches that waited long enough and applies the operators' commands ({@link MonitorBoard}).
  *
- * <p>A batch that fails in the engine or the monitor costs only its records: they go to the
- * dead-letter topic with reason {@code internal_error}, the failure is counted, and the stream
- * thread goes on with a monitor read back from the store (the failed batch left no trace there).
+ * <p>A batch that fails in the engine or the monitor costs only its samples that fail: it is
+ * bisected ({@link BatchAnalysis}), the samples that pass are applied, and a record with failed
+ * samples goes to the dead-letter topic with reason {@code internal_error} once, when none of its
+ * samples is pending any more, naming the samples it stands for. A record that arrives with such a
+ * header (a replayed dead letter) has only those samples taken.
  *
  * <p>Samples waiting for their batch are not lost when the task closes or dies: every record with
  * pending samples is kept in the monitor store too (a {@link PendingRecord} per record;
@@ -64,6 +59,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     private static final Logger LOG = Logger.getLogger(AlignmentProcessor.class);
 
     private final ModelRegistry registry;
+    private final BatchAnalysis.Engine engine;
     private final SampleDecoder decoder;
     private final ResalignMetrics metrics;
     private final MonitorBoard board;
@@ -73,11 +69,14 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
     private ProcessorContext<Object, byte[]> context;
     private TaskMonitors monitors;
     private PendingSamples pending;
+    private BatchAnalysis analysis;
     private MonitorBoard.Inbox inbox;
 
-    AlignmentProcessor(ModelRegistry registry, SampleDecoder decoder, ResalignMetrics metrics, MonitorBoard board,
-            EngineBudget budget, ProcessorSettings settings) {
+    /** Creates the processor of a task; {@code engine} analyses its batches ({@code registry::analyse} but in tests). */
+    AlignmentProcessor(ModelRegistry registry, BatchAnalysis.Engine engine, SampleDecoder decoder, ResalignMetrics metrics,
+            MonitorBoard board, EngineBudget budget, ProcessorSettings settings) {
         this.registry = registry;
+        this.engine = engine;
         this.decoder = decoder;
         this.metrics = metrics;
         this.board = board;
@@ -93,6 +92,8 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         // Taken up before the first record or punctuation, not here: analysing a full batch
         // forwards reports and dead letters, which init may not do.
         this.pending = new PendingSamples(records, context.getStateStore(TopologyProducer.LEGACY_PENDING_STORE));
+        this.analysis = new BatchAnalysis(context, engine, monitors, pending, metrics, board,
+                monitor -> publish(monitor, context.currentSystemTimeMs()));
         this.inbox = board.open();
         context.schedule(settings.punctuation(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
@@ -113,31 +114,37 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             return;
         }
         metrics.recordIn();
-        PendingRecord origin = new PendingRecord(record.key(), record.value(), record.headers(), topic, partition, offset,
-                record.timestamp(), new BitSet());
         Decoded decoded = decoder.decode(topic, partition, offset, record.timestamp(), record.headers(), record.value());
         if (decoded instanceof Decoded.Rejection rejection) {
             metrics.rejected(rejection.reason());
-            deadLetter(origin, rejection);
+            PendingRecord whole = PendingRecord.of(record, topic, partition, offset, -1, new BitSet());
+            context.forward(whole.deadLetter(rejection, null, context.currentSystemTimeMs()), TopologyProducer.DLQ_BOUND);
             return;
         }
         List<SampleRecord> samples = decoded.samples();
         ModelVersion mv = new ModelVersion(samples.get(0).model(), samples.get(0).version());
-        int first = keepable ? firstNotTaken(mv, partition, offset, samples.size()) : 0;
-        if (first == samples.size()) {
+        // indices stay the record's: positions and pending bits name sample i of the record whatever the selection
+        BitSet taken = decoded.selected();
+        taken.clear(0, keepable ? firstNotTaken(mv, partition, offset, samples.size()) : 0);
+        if (taken.isEmpty()) {
             // At-least-once after a crash: the monitor's head, saved with the batch, ran ahead of the committed offset.
             LOG.debugf("Record %s-%d@%d was taken already by %s; not taken again", topic, partition, offset, key(mv));
             return;
         }
-        metrics.samplesIn(mv, samples.size() - first);
+        // all of them pending from here on, so that a batch taking the first does not find the record finished
+        PendingRecord origin = PendingRecord.of(record, topic, partition, offset, samples.size(), (BitSet) taken.clone());
+        metrics.samplesIn(mv, taken.cardinality());
         MicroBatcher batcher = batcher(mv);
         long now = context.currentSystemTimeMs();
-        for (int i = first; i < samples.size(); i++) {
+        for (int i = taken.nextSetBit(0); i >= 0; i = taken.nextSetBit(i + 1)) {
             SampleRecord sample = samples.get(i);
             long skippedBefore = batcher.skipped();
             var batch = batcher.add(sample, now);
             if (batcher.skipped() > skippedBefore) {
                 metrics.skipped(mv);
+                if (origin.markDone(i)) {
+                    analysis.finished(origin, mv); // dead-lettered now when samples of it failed in earlier batches
+                }
                 continue;
             }
             pending.waits(origin, i, sample);
@@ -146,11 +153,12 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         }
         if (!origin.isDone() && origin.size() > settings.maxPendingRecordBytes()) {
             // too large to keep in the store: its batch goes now, smaller than the batch size
-            batcher.drain().ifPresent(b -> analyse(mv, b));
+            batcher.drain().ifPresent(b -> analysis.analyse(mv, b));
         }
         // Kept only when samples of it still wait: a record that completed a batch, or whose samples
-        // were all skipped, never reaches the store. Writing after the analysis is safe, because offsets
-        // are committed (and, under exactly_once_v2, the transaction ends) only between two calls of process.
+        // were all skipped, never reaches the store (unless a failed sample of it had to be written first,
+        // BatchAnalysis). Writing after the analysis is safe, because offsets are committed (and, under
+        // exactly_once_v2, the transaction ends) only between two calls of process.
         if (keepable) {
             pending.keepIfWaiting(origin);
         }
@@ -179,7 +187,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         double perSample = registry.engineSecondsPerSample(mv);
         boolean tooCostly = perSample * batcher.pending() >= settings.maxBatchSeconds(); // false while NaN (nothing measured yet)
         Optional<List<SampleRecord>> batch = completed.isEmpty() && tooCostly ? batcher.drain() : completed;
-        batch.ifPresent(b -> analyse(mv, b));
+        batch.ifPresent(b -> analysis.analyse(mv, b));
     }
 
     private MicroBatcher batcher(ModelVersion mv) {
@@ -209,26 +217,34 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
                         e.getMessage());
                 continue; // its key is unknown without a readable value; the changelog keeps it until compaction
             }
+            if (p.unresolved().isEmpty()) {
+                pending.delete(p); // nothing pending and nothing failed: nothing to take up
+                continue;
+            }
             Decoded decoded = decoder.decode(p.topic(), p.partition(), p.offset(), p.timestamp(), p.headers(), p.value());
             if (decoded instanceof Decoded.Rejection rejection) {
                 metrics.rejected(rejection.reason());
-                deadLetter(p, rejection);
+                // standing for the samples not analysed: those analysed before are counted already
+                context.forward(p.deadLetter(rejection, p.unresolved(), now), TopologyProducer.DLQ_BOUND);
                 pending.delete(p);
                 continue;
             }
             List<SampleRecord> samples = decoded.samples();
             ModelVersion mv = new ModelVersion(samples.get(0).model(), samples.get(0).version());
-            if (p.isDone()) {
-                pending.delete(p);
-                continue;
+            if (p.samples() < 0) { // written by a build that did not keep the count
+                p = new PendingRecord(p.key(), p.value(), p.headers(), p.topic(), p.partition(), p.offset(), p.timestamp(),
+                        samples.size(), p.pending(), p.failed());
             }
             MicroBatcher batcher = batcher(mv);
             pending.keptAlready(p);
             SourcePositions positions = monitors.get(mv).positions();
-            for (int i = 0; i < samples.size(); i++) {
-                if (p.isPending(i) && positions.covers(p.partition(), p.offset(), i)) {
-                    p.markDone(i); // analysed, and its head saved, before the crash that left the record here
-                } else if (p.isPending(i)) {
+            for (int i = p.pending().nextSetBit(0); i >= 0 && i < samples.size(); i = p.pending().nextSetBit(i + 1)) {
+                if (positions.covers(p.partition(), p.offset(), i)) {
+                    // analysed, and its head saved, before the crash that left the record here
+                    if (p.markDone(i)) {
+                        analysis.finished(p, mv);
+                    }
+                } else {
                     pending.waits(p, i, samples.get(i));
                     metrics.pending(mv, 1);
                     resumed++;
@@ -248,7 +264,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         resumePending();
         inbox.drain((mv, command) -> command(mv, command, now));
         for (var entry : List.copyOf(batchers.entrySet())) {
-            entry.getValue().poll(now).ifPresent(b -> analyse(entry.getKey(), b));
+            entry.getValue().poll(now).ifPresent(b -> analysis.analyse(entry.getKey(), b));
         }
         for (ModelMonitor monitor : monitors.all()) {
             publish(monitor, now);
@@ -273,64 +289,10 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         return applied;
     }
 
-    private void analyse(ModelVersion mv, List<SampleRecord> batch) {
-        metrics.pending(mv, -batch.size());
-        // the records of the batch in input order, each once (a record may carry several samples);
-        // analysed or dead-lettered below: in both cases no longer pending
-        PendingSamples.Taken taken = pending.take(batch);
-        long start = System.nanoTime();
-        List<AlignmentReport> reports;
-        ModelMonitor monitor;
-        try {
-            List<SampleMetrics> results = registry.analyse(mv, batch);
-            monitor = monitors.get(mv);
-            reports = monitor.acceptAll(batch, results);
-        } catch (KafkaException e) {
-            throw e; // a failed send or store write surfacing here is not the batch's: the failure policies must see it
-        } catch (RuntimeException e) {
-            monitors.forget(mv); // possibly half-updated: the next use reads the stored state back
-            metrics.batchFailed(mv, batch.size());
-            LOG.warnf(e, "Analysis of a batch of %d samples of %s failed; its %d records go to %s", batch.size(), key(mv),
-                    taken.records().size(), Topics.INFERENCE_SAMPLES_DLQ);
-            Decoded.Rejection rejection = new Decoded.Rejection(RejectReason.INTERNAL_ERROR,
-                    "analysis of the batch failed for " + key(mv) + ": " + e);
-            taken.records().forEach(o -> deadLetter(o, rejection));
-            // handled: a delivery after a crash must not analyse them again
-            ModelMonitor stored = monitors.get(mv);
-            taken.advance(stored.positions());
-            monitors.save(stored);
-            pending.settle(taken);
-            return;
-        }
-        CrashPoints.reach("batch-analysed");
-        taken.advance(monitor.positions());
-        // Reports go before the head that counts their window: a crash in between repeats an identical
-        // report under at_least_once, where the other order could lose one (docs/kafka.md, "Delivery guarantees").
-        for (AlignmentReport report : reports) {
-            context.forward(new Record<>(key(mv), report.toJsonBytes(), report.window().endTime()), TopologyProducer.REPORTS_SINK);
-            CrashPoints.reach("window-reported");
-        }
-        monitors.save(monitor);
-        CrashPoints.reach("batch-saved");
-        pending.settle(taken);
-        metrics.batchDone(mv, batch.size(), System.nanoTime() - start);
-        metrics.samplesApplied(mv, batch, System.currentTimeMillis()); // now, not the stream thread's cached time
-        for (AlignmentReport report : reports) {
-            metrics.report(mv, report);
-            board.publish(report);
-        }
-        publish(monitor, context.currentSystemTimeMs());
-    }
-
     private void publish(ModelMonitor monitor, long now) {
         MonitorGauges values = monitor.gauges(now);
         metrics.publish(values);
         board.publish(values);
-    }
-
-    private void deadLetter(PendingRecord o, Decoded.Rejection rejection) {
-        Headers headers = DeadLetters.headers(o.headers(), rejection, o.topic(), o.partition(), o.offset(), context.currentSystemTimeMs());
-        context.forward(new Record<Object, byte[]>(o.key(), o.value(), o.timestamp(), headers), TopologyProducer.DLQ_BOUND);
     }
 
     /** Returns the key of a model version's reports, {@code model:version} (docs/reports.md). */

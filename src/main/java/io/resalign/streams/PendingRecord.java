@@ -1,6 +1,9 @@
 package io.resalign.streams;
 
 import io.resalign.drift.CompactEncoding;
+import io.resalign.streams.record.DeadLetters;
+import io.resalign.streams.record.Decoded;
+import io.resalign.streams.record.SampleSelection;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -8,11 +11,15 @@ import java.util.BitSet;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * A sample record whose samples wait, in whole or in part, for their engine batch: the original
  * key, value and headers with the topic, partition, offset and timestamp (all that is needed to
- * decode it again, or to dead-letter it unchanged), and which of its samples are still pending.
+ * decode it again, or to dead-letter it unchanged), how many samples it carries, which of them are
+ * still pending, and which failed their analysis. A record with failed samples is dead-lettered
+ * once, when none of its samples is pending any more, standing for its failed samples only
+ * ({@link #deadLetter}).
  *
  * <p>It is kept in the monitor store ({@link TopologyProducer#MONITOR_STORE}) under
  * {@link #storeKey()} ({@value #KEY_PREFIX}, then partition and offset zero-padded, so that the
@@ -23,14 +30,23 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * had not analysed (docs/kafka.md, "Delivery guarantees"). Samples skipped by the rate limit are
  * never pending.
  *
- * <p>{@code pending} is mutable (the processor marks samples done as their batches go), so the
- * processor tells records apart by identity, never by {@code equals}.
+ * <p>{@code pending} and {@code failed} are mutable (the processor marks samples done as their
+ * batches go), so the processor tells records apart by identity, never by {@code equals}.
+ *
+ * @param samples how many samples the record carries (its batch axis), -1 when unknown (read from
+ *     a store value without failed samples, which does not hold it)
  */
 record PendingRecord(byte[] key, byte[] value, Headers headers, String topic, int partition, long offset, long timestamp,
-        BitSet pending) {
+        int samples, BitSet pending, BitSet failed) {
     private static final byte TAG = 'P';
     /** The prefix of pending records' keys in the monitor store; monitor keys never start with it (MonitorRecords). */
     static final String KEY_PREFIX = "!pending/";
+
+    /** Returns a record of the samples topic as taken, with its {@code samples} and none failed. */
+    static PendingRecord of(Record<byte[], byte[]> record, String topic, int partition, long offset, int samples, BitSet pending) {
+        return new PendingRecord(record.key(), record.value(), record.headers(), topic, partition, offset, record.timestamp(), samples,
+                pending, new BitSet());
+    }
 
     /** Returns whether sample {@code index} of the record still waits for analysis. */
     boolean isPending(int index) {
@@ -42,10 +58,50 @@ record PendingRecord(byte[] key, byte[] value, Headers headers, String topic, in
         pending.set(index);
     }
 
-    /** Marks sample {@code index} done (analysed or dead-lettered); returns whether none is left pending. */
+    /** Marks sample {@code index} done (analysed, handled as failed, or skipped); returns whether none is left pending. */
     boolean markDone(int index) {
         pending.clear(index);
         return pending.isEmpty();
+    }
+
+    /** Marks sample {@code index} failed: it goes to the dead-letter topic with the record, once none is pending. */
+    void markFailed(int index) {
+        failed.set(index);
+    }
+
+    /** Returns whether a sample of the record failed its analysis. */
+    boolean hasFailed() {
+        return !failed.isEmpty();
+    }
+
+    /** Returns the samples that failed their analysis. */
+    BitSet failedSamples() {
+        return (BitSet) failed.clone();
+    }
+
+    /** Returns the samples not analysed: those still pending and those that failed. */
+    BitSet unresolved() {
+        BitSet out = (BitSet) pending.clone();
+        out.or(failed);
+        return out;
+    }
+
+    /**
+     * Returns the record as a dead letter: its key, value and timestamp unchanged, its headers with the
+     * dead-letter headers ({@link DeadLetters#headers}). When {@code standsFor} is given and is not
+     * every sample of the record, the dead letter names those samples in {@link DeadLetters#SAMPLES},
+     * so that its replay takes only them; when null, the dead letter stands for what the record did.
+     */
+    Record<Object, byte[]> deadLetter(Decoded.Rejection rejection, BitSet standsFor, long rejectedAt) {
+        Headers out;
+        if (standsFor == null) {
+            out = DeadLetters.headers(headers, rejection, topic, partition, offset, rejectedAt);
+        } else {
+            boolean whole = samples > 0 && standsFor.cardinality() == samples && standsFor.length() == samples;
+            out = DeadLetters.headers(headers, rejection, topic, partition, offset, rejectedAt,
+                    whole ? null : SampleSelection.format(standsFor));
+        }
+        return new Record<>(key, value, timestamp, out);
     }
 
     /** Returns whether no sample of the record is pending. */
@@ -99,11 +155,19 @@ record PendingRecord(byte[] key, byte[] value, Headers headers, String topic, in
                 writeNullable(out, h.value());
             }
             CompactEncoding.writeBlock(out, pending.toByteArray());
+            // Only when a sample failed, after the fields of earlier builds: a record without failures keeps
+            // their form byte for byte, so that a build before this one still reads it (a rollback keeps it).
+            if (!failed.isEmpty()) {
+                out.writeInt(samples);
+                CompactEncoding.writeBlock(out, failed.toByteArray());
+            }
         });
     }
 
     /**
-     * Reads a pending record written by {@link #toBytes()}.
+     * Reads a pending record written by {@link #toBytes()}. A value that ends after the pending
+     * samples (no sample failed, or written by a build before failed samples were kept) reads with no
+     * failed sample and an unknown number of samples (-1; the processor takes it from decoding the value).
      *
      * @throws IllegalArgumentException when the bytes are not a pending record
      */
@@ -124,7 +188,12 @@ record PendingRecord(byte[] key, byte[] value, Headers headers, String topic, in
                 headers.add(in.readUTF(), readNullable(in));
             }
             BitSet pending = BitSet.valueOf(CompactEncoding.readBlock(in));
-            return new PendingRecord(key, value, headers, topic, partition, offset, timestamp, pending);
+            if (in.available() == 0) {
+                return new PendingRecord(key, value, headers, topic, partition, offset, timestamp, -1, pending, new BitSet());
+            }
+            int samples = in.readInt();
+            BitSet failed = BitSet.valueOf(CompactEncoding.readBlock(in));
+            return new PendingRecord(key, value, headers, topic, partition, offset, timestamp, samples, pending, failed);
         });
     }
 

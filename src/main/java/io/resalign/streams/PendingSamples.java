@@ -22,7 +22,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>A batch's records are written back ({@link #settle}) only after the monitor head that counts
  * the batch has been saved: in the store's changelog the head comes first, so a crash between the
  * two leaves records whose samples the head's {@link SourcePositions} already cover (and the
- * processor skips them), never a batch that is neither counted nor pending.
+ * processor skips them), never a batch that is neither counted nor pending. The records of samples
+ * that failed are the exception ({@link #keepFailed}): written before the head that covers their
+ * failed samples, so that no prefix has the head without the failure (the sample would be neither
+ * counted nor dead-lettered); a prefix with the failure but not the head has the sample handled,
+ * not pending, which is what the head would say.
  *
  * <p>Records and samples are told apart by identity: a record's pending set changes as its batches
  * go, and two samples may be equal.
@@ -31,8 +35,11 @@ final class PendingSamples {
     /** Where a sample came from: its record and its index there. */
     private record Slot(PendingRecord record, int index) {}
 
-    /** The records of a batch, each once in input order, and the last sample the batch took from each partition. */
-    record Taken(List<PendingRecord> records, Map<Integer, long[]> last) {
+    /**
+     * The records of a batch, each once in input order, the last sample the batch took from each
+     * partition, and the records of which the batch took the last pending sample (in input order).
+     */
+    record Taken(List<PendingRecord> records, Map<Integer, long[]> last, List<PendingRecord> finished) {
         /** Advances {@code positions} to the batch's last sample of each partition. */
         void advance(SourcePositions positions) {
             last.forEach((partition, p) -> positions.advance(partition, p[0], (int) p[1]));
@@ -98,11 +105,16 @@ final class PendingSamples {
         slots.put(sample, new Slot(record, index));
     }
 
-    /** Keeps a newly taken record in the store if samples of it still wait. */
+    /**
+     * Keeps a newly taken record in the store if samples of it still wait; deletes it when a failure
+     * wrote it there ({@link #keepFailed}) and nothing of it waits any more.
+     */
     void keepIfWaiting(PendingRecord record) {
         if (!record.isDone()) {
             store.put(record.storeKey(), record.toBytes());
             kept.add(record);
+        } else if (kept.remove(record)) {
+            store.delete(record.storeKey());
         }
     }
 
@@ -118,25 +130,49 @@ final class PendingSamples {
     }
 
     /**
-     * Marks the samples of a batch done (analysed, or dead-lettered with their records) and returns
-     * their records in input order, each once, with the batch's last position per partition; the
-     * store is written by {@link #settle}, after the monitor head.
+     * Marks the samples of a batch, or of a part of one, done (analysed, or failed when
+     * {@code failed}) and returns their records in input order, each once, with the part's last
+     * position per partition; the store is written by {@link #settle}, after the monitor head.
      */
-    Taken take(List<SampleRecord> batch) {
+    Taken take(List<SampleRecord> batch, boolean failed) {
         List<PendingRecord> records = new ArrayList<>();
+        List<PendingRecord> finished = new ArrayList<>();
         Map<Integer, long[]> last = new TreeMap<>();
         Set<PendingRecord> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (SampleRecord r : batch) {
             Slot s = slots.remove(r);
-            s.record().markDone(s.index());
+            if (failed) {
+                s.record().markFailed(s.index());
+            }
+            if (s.record().markDone(s.index())) {
+                finished.add(s.record());
+            }
             if (seen.add(s.record())) {
                 records.add(s.record());
             }
-            if (s.record().partition() >= 0 && s.record().offset() >= 0) {
+            if (keepable(s.record())) {
                 last.put(s.record().partition(), new long[] {s.record().offset(), s.index()});
             }
         }
-        return new Taken(records, last);
+        return new Taken(records, last, finished);
+    }
+
+    /**
+     * Writes the records of a failed part that still have samples pending now, before the head that
+     * covers the part: their failed samples must be in the store when the head is (see the class comment).
+     */
+    void keepFailed(Taken taken) {
+        for (PendingRecord p : taken.records()) {
+            if (!p.isDone() && keepable(p)) {
+                store.put(p.storeKey(), p.toBytes());
+                kept.add(p);
+            }
+        }
+    }
+
+    /** Without a partition and offset (never for a record from the source node) a record has no key to keep it under. */
+    private static boolean keepable(PendingRecord p) {
+        return p.partition() >= 0 && p.offset() >= 0;
     }
 
     /** Writes the kept records of a taken batch back to the store, and deletes those with nothing left pending. */

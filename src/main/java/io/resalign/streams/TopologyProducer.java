@@ -67,6 +67,21 @@ public class TopologyProducer {
     /** Builds the topology from its parts; dead letters are kept within {@code dlqMaxRecordBytes}. */
     static Topology topology(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ProcessorSettings settings,
             int dlqMaxRecordBytes) {
+        return topology(registry, registry::analyse, metrics, board, settings, dlqMaxRecordBytes);
+    }
+
+    /**
+     * Builds the topology with batches analysed by {@code engine} instead of the registry's engines:
+     * for the tests of failing batches, which wrap {@code registry::analyse}.
+     */
+    static Topology topology(ModelRegistry registry, BatchAnalysis.Engine engine, ResalignMetrics metrics, MonitorBoard board,
+            ProcessorSettings settings) {
+        return topology(registry, engine, metrics, board, settings,
+                Integer.parseInt(ResalignConfig.StreamsFailureConfig.DEFAULT_DLQ_MAX_RECORD_BYTES));
+    }
+
+    private static Topology topology(ModelRegistry registry, BatchAnalysis.Engine engine, ResalignMetrics metrics, MonitorBoard board,
+            ProcessorSettings settings, int dlqMaxRecordBytes) {
         DeadLetters.requireBound(dlqMaxRecordBytes); // at start, naming the setting
         // at start, not at the first sample: a window too large for one store record would fail every batch
         // (every model version that does not fit is named at once, so one restart fixes them all)
@@ -86,7 +101,7 @@ public class TopologyProducer {
         topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), Topics.INFERENCE_SAMPLES);
         // one budget for the replica's tasks: together they may take the configured share of engine time
         EngineBudget budget = new EngineBudget(settings.engineShare(), registry::engineNanos);
-        topology.addProcessor(PROCESSOR, () -> new AlignmentProcessor(registry, decoder, metrics, board, budget, settings), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new AlignmentProcessor(registry, engine, decoder, metrics, board, budget, settings), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MONITOR_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEGACY_PENDING_STORE), Serdes.ByteArray(),

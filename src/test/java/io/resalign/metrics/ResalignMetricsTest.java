@@ -21,7 +21,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The sample-to-metric latency meter: registered per model version, one value per sample, Prometheus buckets. */
+/** The sample-to-metric latency meter (registered per model version, one value per sample, Prometheus buckets), and the other per-model meters. */
 class ResalignMetricsTest {
     private static final ModelVersion MV = new ModelVersion("demo-mlp", "1");
     private static final long NOW = 1_800_000_000_000L;
@@ -119,6 +119,26 @@ class ResalignMetricsTest {
         for (String line : List.of("resalign_reports_total{model=\"m\",version=\"1\",} 5.0",
                 "resalign_drift_alarms_total{model=\"m\",version=\"1\",} 3.0",
                 "resalign_output_drift_alarms_total{model=\"m\",version=\"1\",} 2.0")) {
+            assertTrue(scrape.contains(line), line + " in\n" + scrape);
+        }
+    }
+
+    @Test
+    void shouldCountAPartlyFailedBatchAsAFailureThatEndsTheRunOfFailedBatches() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(registry);
+        metrics.batchFailed(MV, 16);
+        metrics.batchFailed(MV, 16);
+        assertEquals(2, metrics.consecutiveFailedBatches(MV), "two batches of which no sample passed");
+
+        metrics.batchPartlyFailed(MV, 15, 1, TimeUnit.MILLISECONDS.toNanos(40)); // bisection isolated one bad sample
+
+        assertEquals(0, metrics.consecutiveFailedBatches(MV), "samples of it passed: the model version is not failing");
+        String scrape = registry.scrape();
+        for (String line : List.of("resalign_analysis_failures_total{model=\"demo-mlp\",version=\"1\",} 3.0",
+                "resalign_samples_failed_total{model=\"demo-mlp\",version=\"1\",} 33.0",
+                "resalign_samples_processed_total{model=\"demo-mlp\",version=\"1\",} 15.0",
+                "resalign_batch_duration_seconds_count{model=\"demo-mlp\",version=\"1\",} 1.0")) {
             assertTrue(scrape.contains(line), line + " in\n" + scrape);
         }
     }

@@ -36,6 +36,11 @@ public final class DeadLetters {
     public static final String SOURCE_OFFSET = "resalign.dlq.source.offset";
     /** When it was rejected, epoch milliseconds, decimal. */
     public static final String TIMESTAMP = "resalign.dlq.timestamp";
+    /**
+     * The samples of the record the dead letter stands for ({@link SampleSelection}, e.g. {@code 16-31,40});
+     * only when it stands for some of them. On a record of the samples topic it selects the samples taken.
+     */
+    public static final String SAMPLES = "resalign.dlq.samples";
     /** {@code true} when the value is a prefix of the original (the record was over the size bound). */
     public static final String TRUNCATED = "resalign.dlq.truncated";
     /** Bytes of the original value, decimal; only on a truncated record. */
@@ -92,10 +97,26 @@ public final class DeadLetters {
     /**
      * Returns new headers: the original ones in order, then the dead-letter headers. Dead-letter
      * headers already present (a record rejected again after a replay) are replaced, so that
-     * each appears once and names the latest rejection.
+     * each appears once and names the latest rejection; but the dead letter of a record that came
+     * with a {@link #SAMPLES} header stands for the samples it selected, so that header is kept.
      */
     public static Headers headers(Headers original, Decoded.Rejection rejection, String topic, int partition, long offset,
             long rejectedAt) {
+        Headers out = headers(original, rejection, topic, partition, offset, rejectedAt, null);
+        Header selected = original == null ? null : original.lastHeader(SAMPLES);
+        if (selected != null) {
+            out.add(SAMPLES, selected.value()); // as it came, also when it is what the record was rejected for
+        }
+        return out;
+    }
+
+    /**
+     * Returns new headers as {@link #headers(Headers, Decoded.Rejection, String, int, long, long)}
+     * does, for a dead letter that stands for {@code samples} of its record ({@link SampleSelection#format}),
+     * or for the whole record when null (then no {@link #SAMPLES} header).
+     */
+    public static Headers headers(Headers original, Decoded.Rejection rejection, String topic, int partition, long offset,
+            long rejectedAt, String samples) {
         RecordHeaders out = new RecordHeaders();
         if (original != null) {
             for (Header h : original) {
@@ -114,6 +135,9 @@ public final class DeadLetters {
         add(out, SOURCE_PARTITION, Integer.toString(partition));
         add(out, SOURCE_OFFSET, Long.toString(offset));
         add(out, TIMESTAMP, Long.toString(rejectedAt));
+        if (samples != null) {
+            add(out, SAMPLES, samples);
+        }
         return out;
     }
 

@@ -21,6 +21,10 @@ import org.apache.kafka.common.header.Headers;
  * <p>The form is chosen by the {@code content-type} header: {@code application/json} or none
  * for JSON, {@code application/cloudevents+json} for a structured CloudEvent whose data is the
  * JSON form, {@code application/x-resalign-tensor} for the binary form.
+ *
+ * <p>A record with a {@link DeadLetters#SAMPLES} header (a dead letter replayed with its headers)
+ * is decoded whole, and the result names the samples the header selects
+ * ({@link Decoded#selected()}); a header that does not name samples of the record rejects it.
  */
 public final class SampleDecoder {
 
@@ -78,7 +82,10 @@ public final class SampleDecoder {
      */
     public Decoded decode(String topic, int partition, long offset, long recordTimestamp, Headers headers, byte[] value) {
         try {
-            return new Decoded.Samples(read(new SampleContext(topic, partition, offset, recordTimestamp, headers, catalog, limits, clock), value));
+            List<SampleRecord> samples = read(new SampleContext(topic, partition, offset, recordTimestamp, headers, catalog, limits, clock),
+                    value);
+            return SampleSelection.read(headers, samples.size()).map(selected -> new Decoded.Samples(samples, selected))
+                    .orElseGet(() -> new Decoded.Samples(samples));
         } catch (RejectedException e) {
             return new Decoded.Rejection(e.reason(), e.getMessage());
         } catch (RuntimeException | StackOverflowError e) {

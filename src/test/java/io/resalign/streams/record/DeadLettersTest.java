@@ -62,6 +62,28 @@ class DeadLettersTest {
     }
 
     @Test
+    void shouldNameTheSamplesItStandsForAndKeepThemWhenAReplayedRecordIsRejectedAgain() {
+        Decoded.Rejection failed = new Decoded.Rejection(RejectReason.INTERNAL_ERROR, "analysis of the batch failed for m:1");
+        Decoded.Rejection unknown = new Decoded.Rejection(RejectReason.UNKNOWN_VERSION, "model_version '1'; expected one of [2]");
+        Headers part = DeadLetters.headers(new RecordHeaders(), failed, "inference-samples", 0, 1, 10, "1,3");
+        assertEquals(List.of("1,3"), values(part, DeadLetters.SAMPLES));
+
+        // replayed with its headers and refused by the decoder: the dead letter still stands for samples 1 and 3
+        assertEquals(List.of("1,3"), values(DeadLetters.headers(part, unknown, "inference-samples", 0, 2, 20), DeadLetters.SAMPLES));
+        // replayed and failed again in part: the new selection replaces the old one
+        assertEquals(List.of("3"), values(DeadLetters.headers(part, failed, "inference-samples", 0, 2, 20, "3"), DeadLetters.SAMPLES));
+        // the whole record: no header
+        assertEquals(List.of(), values(DeadLetters.headers(part, failed, "inference-samples", 0, 2, 20, null), DeadLetters.SAMPLES));
+        assertEquals(List.of(), values(DeadLetters.headers(new RecordHeaders(), unknown, "t", 0, 2, 20), DeadLetters.SAMPLES));
+    }
+
+    private static List<String> values(Headers headers, String key) {
+        List<String> out = new ArrayList<>();
+        headers.headers(key).forEach(h -> out.add(new String(h.value(), StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    @Test
     void shouldCapTheMessageWhenItIsVeryLong() {
         Decoded.Rejection r = new Decoded.Rejection(RejectReason.INVALID_FIELD, "x".repeat(5000));
 

@@ -99,6 +99,8 @@ class RejectReasonTest {
                         () -> decode(json(",\"prediction\":[0.1,0.9]")), "prediction"),
                 bad(RejectReason.INVALID_TIMESTAMP, "timestamp is a word",
                         () -> decode(json(",\"timestamp\":\"yesterday\"")), "timestamp"),
+                bad(RejectReason.INVALID_SAMPLE_SELECTION, "the samples header names sample 5 of a record of one",
+                        () -> decode(headers(DeadLetters.SAMPLES, "5"), bytes(json(""))), DeadLetters.SAMPLES),
                 bad(RejectReason.INTERNAL_ERROR, "the catalog fails unexpectedly",
                         () -> new SampleDecoder(new FailingCatalog()).decode("t", 0, 0, 0, new RecordHeaders(), bytes(json(""))),
                         "record"));
