@@ -5,9 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.resalign.drift.FeatureSchema;
 import io.resalign.drift.ModelVersion;
-import io.resalign.drift.ReferenceBand;
 import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelStatus;
 import io.resalign.service.MonitorGauges;
@@ -19,8 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Names every meter the service exports (docs/metrics.md is the list operators read; a test keeps
@@ -89,112 +85,8 @@ public class ResalignMetrics {
     private final StreamFailureMeters streamFailures;
     private final BrokerMeters broker;
     private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
-    private final Map<ModelVersion, PerModel> models = new ConcurrentHashMap<>();
+    private final Map<ModelVersion, ModelVersionMeters> models = new ConcurrentHashMap<>();
     private final ModelGauges modelGauges;
-
-    /** Meters of one model version; the gauges read {@code latest} and {@code pending}. */
-    private final class PerModel {
-        final Counter in;
-        final Counter processed;
-        final Counter skipped;
-        final Counter failedSamples;
-        final Counter failures;
-        final Counter reports;
-        final Counter driftAlarms;
-        final Counter outputDriftAlarms;
-        final Timer batch;
-        final Timer latency;
-        final AtomicInteger pending = new AtomicInteger();
-        /** Batches that failed since the last one that passed (engine or monitor): what readiness reads. */
-        final AtomicInteger failedInARow = new AtomicInteger();
-        final AtomicReference<MonitorGauges> latest = new AtomicReference<>();
-        final Map<String, Boolean> featureGauges = new ConcurrentHashMap<>();
-
-        PerModel(ModelVersion mv) {
-            Tags tags = tags(mv);
-            in = counter(SAMPLES_IN, "Samples decoded from accepted records", tags);
-            processed = counter(SAMPLES_PROCESSED, "Samples analysed by the engine and taken by their monitor", tags);
-            skipped = counter(SAMPLES_SKIPPED, "Samples skipped by the rate limit", tags);
-            failedSamples = counter(SAMPLES_FAILED, "Samples whose analysis failed, sent to the dead-letter topic", tags);
-            failures = counter(ANALYSIS_FAILURES, "Engine batches in which the analysis of a sample failed", tags);
-            reports = counter(REPORTS, "Alignment reports written (closed windows)", tags);
-            driftAlarms = counter(DRIFT_ALARMS, "Reports whose window was flagged for alignment drift", tags);
-            outputDriftAlarms = counter(OUTPUT_DRIFT_ALARMS, "Reports whose window was flagged for output drift", tags);
-            batch = Timer.builder(BATCH_DURATION).description("Engine time per batch, analysis and monitor update")
-                    // a histogram, not client-side percentiles: buckets aggregate across replicas
-                    // (histogram_quantile), and percentiles would add an unbounded-looking phi label
-                    .tags(tags).publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                    .register(registry);
-            latency = Timer.builder(SAMPLE_LATENCY)
-                    .description("Wall-clock time from a sample's timestamp to its batch's metrics being applied")
-                    .tags(tags).serviceLevelObjectives(latencyBuckets()).register(registry);
-            Gauge.builder(BATCH_PENDING, pending, AtomicInteger::get).description("Samples waiting for their batch")
-                    .tags(tags).register(registry);
-            Gauge.builder(CONSECUTIVE_FAILED_BATCHES, failedInARow, AtomicInteger::get)
-                    .description("Batches of which no sample passed, in a row, engine or monitor; 0 once samples of one pass").tags(tags).register(registry);
-            gauge(DRIFT_STATISTIC, "Alignment drift statistic of the latest tested window (output features excluded)", tags,
-                    g -> g.statistic());
-            gauge(DRIFT_THRESHOLD, "Calibrated threshold of the alignment drift statistic", tags, g -> g.threshold());
-            gauge(DRIFT_DECISION, "1 when the latest window was flagged for alignment drift, else 0", tags, g -> g.decision());
-            gauge(OUTPUT_DRIFT_STATISTIC, "Output drift statistic (prediction entropy and confidence) of the latest tested window",
-                    tags, g -> g.outputStatistic());
-            gauge(OUTPUT_DRIFT_THRESHOLD, "Calibrated threshold of the output drift statistic", tags, g -> g.outputThreshold());
-            gauge(OUTPUT_DRIFT_DECISION, "1 when the latest window was flagged for output drift, else 0", tags,
-                    g -> g.outputDecision());
-            // the age is computed at publication time; a gauge read between publications lags by the punctuation interval
-            gauge(REFERENCE_AGE + ".seconds", "Age of the reference profile, seconds (NaN while collecting)", tags,
-                    g -> g.referenceAgeSeconds());
-            gauge(REFERENCE_SAMPLES, "Samples in the reference (so far, while collecting)", tags, g -> g.referenceSamples());
-            gauge(REFERENCE_COLLECTING, "1 while the reference is being collected (nothing is tested)", tags,
-                    g -> g.referenceCollecting() ? 1 : 0);
-        }
-
-        private void gauge(String name, String help, Tags tags, java.util.function.ToDoubleFunction<MonitorGauges> f) {
-            Gauge.builder(name, latest, ref -> {
-                MonitorGauges g = ref.get();
-                return g == null ? Double.NaN : f.applyAsDouble(g);
-            }).description(help).tags(tags).register(registry);
-        }
-
-        /**
-         * Registers, on a feature's first publication, its window mean and its reference mean and
-         * band; a per-sample feature is labelled {@code feature}, a block feature {@code block} and
-         * {@code feature} (the metric name within the block), under the {@code _block_} names.
-         */
-        void featureGauges(ModelVersion mv, MonitorGauges g) {
-            for (String feature : g.windowMeans().keySet()) {
-                if (featureGauges.putIfAbsent(feature, Boolean.TRUE) != null) {
-                    continue;
-                }
-                String block = FeatureSchema.blockOf(feature);
-                Tags tags = block == null ? tags(mv).and("feature", feature)
-                        : tags(mv).and("block", block).and("feature", feature.substring(feature.lastIndexOf(':') + 1));
-                featureGauge(block == null ? WINDOW_FEATURE_MEAN : WINDOW_BLOCK_FEATURE_MEAN,
-                        "Mean of a feature over the latest tested window", tags, m -> m.windowMeans().get(feature));
-                featureGauge(block == null ? REFERENCE_FEATURE_MEAN : REFERENCE_BLOCK_FEATURE_MEAN,
-                        "Mean of a feature over the reference samples (NaN while collecting)", tags, m -> band(m, feature).mean());
-                featureGauge(block == null ? REFERENCE_FEATURE_BAND_LOW : REFERENCE_BLOCK_FEATURE_BAND_LOW,
-                        "Lower edge of the band a window mean of the feature stays in without drift (docs/drift.md)", tags,
-                        m -> band(m, feature).low());
-                featureGauge(block == null ? REFERENCE_FEATURE_BAND_HIGH : REFERENCE_BLOCK_FEATURE_BAND_HIGH,
-                        "Upper edge of the band a window mean of the feature stays in without drift (docs/drift.md)", tags,
-                        m -> band(m, feature).high());
-            }
-        }
-
-        private static ReferenceBand band(MonitorGauges m, String feature) {
-            return m.reference().getOrDefault(feature, ReferenceBand.UNKNOWN);
-        }
-
-        private void featureGauge(String name, String help, Tags tags, java.util.function.Function<MonitorGauges, Double> value) {
-            Gauge.builder(name, latest, ref -> {
-                MonitorGauges m = ref.get();
-                Double v = m == null ? null : value.apply(m);
-                return v == null ? Double.NaN : v;
-            }).description(help).tags(tags).register(registry);
-        }
-    }
 
     /** Creates the meters that exist before any traffic. */
     @Inject
@@ -210,20 +102,8 @@ public class ResalignMetrics {
         return Counter.builder(name).description(help).tags(tags).register(registry);
     }
 
-    private static Duration[] latencyBuckets() {
-        Duration[] out = new Duration[LATENCY_BUCKETS_SECONDS.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Duration.ofMillis(Math.round(LATENCY_BUCKETS_SECONDS[i] * 1000));
-        }
-        return out;
-    }
-
-    private static Tags tags(ModelVersion mv) {
-        return Tags.of("model", mv.model(), "version", mv.version());
-    }
-
-    private PerModel of(ModelVersion mv) {
-        return models.computeIfAbsent(mv, PerModel::new);
+    private ModelVersionMeters of(ModelVersion mv) {
+        return models.computeIfAbsent(mv, mv0 -> new ModelVersionMeters(registry, mv0));
     }
 
     /** Exports the engine device and one 0/1 gauge per model directory found. */
@@ -278,7 +158,7 @@ public class ResalignMetrics {
 
     /** Records a batch analysed in {@code nanos}; it ends any run of failed batches of the model version. */
     public void batchDone(ModelVersion mv, int samples, long nanos) {
-        PerModel m = of(mv);
+        ModelVersionMeters m = of(mv);
         m.processed.increment(samples);
         m.batch.record(Duration.ofNanos(nanos));
         m.failedInARow.set(0);
@@ -299,7 +179,7 @@ public class ResalignMetrics {
 
     /** Counts a batch of which no sample passed and its samples, and lengthens the model version's run of failed batches. */
     public void batchFailed(ModelVersion mv, int samples) {
-        PerModel m = of(mv);
+        ModelVersionMeters m = of(mv);
         m.failures.increment();
         m.failedSamples.increment(samples);
         m.failedInARow.incrementAndGet();
@@ -311,7 +191,7 @@ public class ResalignMetrics {
      * not one that lengthens the run of failed batches, which it ends as {@link #batchDone} does.
      */
     public void batchPartlyFailed(ModelVersion mv, int applied, int failed, long nanos) {
-        PerModel m = of(mv);
+        ModelVersionMeters m = of(mv);
         m.processed.increment(applied);
         m.batch.record(Duration.ofNanos(nanos));
         m.failures.increment();
@@ -326,7 +206,7 @@ public class ResalignMetrics {
      * monitor failed it, and readiness reads it (docs/kafka.md, "Health").
      */
     public int consecutiveFailedBatches(ModelVersion mv) {
-        PerModel m = models.get(mv);
+        ModelVersionMeters m = models.get(mv);
         return m == null ? 0 : m.failedInARow.get();
     }
 
@@ -335,7 +215,7 @@ public class ResalignMetrics {
      * between two scrapes, which the decision gauges (the latest window only) cannot show.
      */
     public void report(ModelVersion mv, AlignmentReport report) {
-        PerModel m = of(mv);
+        ModelVersionMeters m = of(mv);
         m.reports.increment();
         if (report.drift().alarm() == 1) {
             m.driftAlarms.increment();
@@ -353,7 +233,7 @@ public class ResalignMetrics {
     /** Publishes a monitor's latest values. */
     public void publish(MonitorGauges gauges) {
         ModelVersion mv = new ModelVersion(gauges.model(), gauges.version());
-        PerModel m = of(mv);
+        ModelVersionMeters m = of(mv);
         m.latest.set(gauges);
         m.featureGauges(mv, gauges);
     }
