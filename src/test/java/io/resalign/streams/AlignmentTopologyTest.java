@@ -40,10 +40,9 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -57,7 +56,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AlignmentTopologyTest {
     private static final Instant START = Instant.parse("2026-11-27T10:00:00Z");
     private static final DriftSettings DRIFT = new DriftSettings(8, 8, 16, 0.05, 200, 4, Combiner.MAX_ABS, 1L);
-    private static ModelRegistry registry;
+    @RegisterExtension
+    static final DemoRegistry DEMO = new DemoRegistry();
 
     @TempDir
     Path stateDir;
@@ -71,16 +71,6 @@ class AlignmentTopologyTest {
     private long eventTime = START.toEpochMilli();
     private int next;
 
-    @BeforeAll
-    static void loadModels() throws Exception {
-        registry = ModelRegistry.load(DemoRecords.MODELS, DeviceChoice.CPU, EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void closeModels() {
-        registry.close();
-    }
-
     @AfterEach
     void closeDriver() {
         if (driver != null) {
@@ -89,7 +79,7 @@ class AlignmentTopologyTest {
     }
 
     private void start(int batchSize, long maxWaitMillis, double rateLimit) {
-        start(registry, batchSize, maxWaitMillis, rateLimit);
+        start(DEMO.get(), batchSize, maxWaitMillis, rateLimit);
     }
 
     private void start(ModelRegistry models, int batchSize, long maxWaitMillis, double rateLimit) {
@@ -192,21 +182,21 @@ class AlignmentTopologyTest {
     @Test
     void shouldSkipAndCountSamplesOnceTheEngineHasTakenItsShareOfTheWallClock() {
         // a share so small that the first batch overdraws the account: the stopped wall clock refills nothing
-        start(registry, new ProcessorSettings(2, 60_000, 0, 1e-9, Double.POSITIVE_INFINITY,
+        start(DEMO.get(), new ProcessorSettings(2, 60_000, 0, 1e-9, Double.POSITIVE_INFINITY,
                 ProcessorSettings.DEFAULT_MAX_PENDING_RECORD_BYTES, DRIFT));
         sendValid(2);
         assertEquals(2.0, processed(), "a new account starts full");
         sendValid(3);
         assertEquals(2.0, processed());
         assertEquals(3.0, count(ResalignMetrics.SAMPLES_SKIPPED, "model", DemoRecords.MODEL, "version", DemoRecords.VERSION));
-        assertTrue(registry.engineNanos(new io.resalign.drift.ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION)) > 0);
+        assertTrue(DEMO.get().engineNanos(new io.resalign.drift.ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION)) > 0);
         assertTrue(deadLetters.isEmpty());
     }
 
     @Test
     void shouldAnalyseTheBatchOfARecordAtOnceWhenTheRecordIsTooLargeToKeepInTheStore() {
         // a demo record is about 3 KB of JSON: over a 1,000-byte bound, so it never waits in the store
-        start(registry, new ProcessorSettings(8, 60_000, 0, 0, Double.POSITIVE_INFINITY, 1_000, DRIFT));
+        start(DEMO.get(), new ProcessorSettings(8, 60_000, 0, 0, Double.POSITIVE_INFINITY, 1_000, DRIFT));
         sendValid(2);
         assertEquals(2.0, processed(), "each record's batch went at once, smaller than the batch size");
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(TopologyProducer.MONITOR_STORE);
@@ -219,7 +209,7 @@ class AlignmentTopologyTest {
 
     @Test
     void shouldAnalyseEachSampleAtOnceWhenOneAlreadyCostsTheBatchsEngineSeconds() {
-        start(registry, new ProcessorSettings(8, 60_000, 0, 0, 1e-9, ProcessorSettings.DEFAULT_MAX_PENDING_RECORD_BYTES, DRIFT));
+        start(DEMO.get(), new ProcessorSettings(8, 60_000, 0, 0, 1e-9, ProcessorSettings.DEFAULT_MAX_PENDING_RECORD_BYTES, DRIFT));
         sendValid(8); // a full batch: from here on the engine's cost per sample is measured
         assertEquals(8.0, processed());
         sendValid(3);
@@ -303,12 +293,12 @@ class AlignmentTopologyTest {
         // demo-mlp has 46 features: 2,000 x 46 x 4 bytes = 368 kB of rows, over the 256 KiB bound
         ProcessorSettings settings = new ProcessorSettings(4, 1000, 0, DRIFT.withWindow(2_000, 2_000));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TopologyProducer.topology(registry, new ResalignMetrics(new SimpleMeterRegistry()), new MonitorBoard(), settings));
+                () -> TopologyProducer.topology(DEMO.get(), new ResalignMetrics(new SimpleMeterRegistry()), new MonitorBoard(), settings));
         // every model version that does not fit is named (demo-mlp 46 features, demo-conv 36 when loaded)
         assertTrue(e.getMessage().contains("resalign.drift.window-size=2000") && e.getMessage().contains("demo-mlp:1")
                 && e.getMessage().contains("at most 1424"), e.getMessage());
-        for (var mv : registry.loaded()) {
-            long bytes = 2_000L * registry.schema(mv).size() * Float.BYTES;
+        for (var mv : DEMO.get().loaded()) {
+            long bytes = 2_000L * DEMO.get().schema(mv).size() * Float.BYTES;
             assertEquals(bytes > 256 * 1024, e.getMessage().contains(mv.model() + ":" + mv.version() + ":"),
                     mv + " with " + bytes + " bytes of window rows: " + e.getMessage());
         }
@@ -317,7 +307,7 @@ class AlignmentTopologyTest {
     @Test
     void shouldStartAFreshReferenceInsteadOfFailingWhenTheStoredStateIsFromBeforeOutputDrift() {
         io.resalign.drift.ModelVersion mv = new io.resalign.drift.ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION);
-        io.resalign.drift.FeatureSchema before = io.resalign.drift.FeatureSchema.of(registry.schema(mv).names().stream()
+        io.resalign.drift.FeatureSchema before = io.resalign.drift.FeatureSchema.of(DEMO.get().schema(mv).names().stream()
                 .filter(f -> !io.resalign.drift.FeatureSchema.isOutputFeature(f)).toList());
         io.resalign.service.ModelMonitor old = new io.resalign.service.ModelMonitor(mv, before, DRIFT, "cpu");
         for (int i = 0; i < 5; i++) {
@@ -332,9 +322,9 @@ class AlignmentTopologyTest {
         assertEquals(8.0, processed(), "the samples were analysed, not dead-lettered");
         assertTrue(deadLetters.isEmpty());
         io.resalign.service.ModelMonitor stored = io.resalign.service.ModelMonitor.load(
-                MonitorStore.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)), mv, registry.schema(mv), DRIFT, "cpu")
+                MonitorStore.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)), mv, DEMO.get().schema(mv), DRIFT, "cpu")
                 .orElseThrow();
-        assertEquals(registry.schema(mv), stored.schema(), "the state was written anew with the output features");
+        assertEquals(DEMO.get().schema(mv), stored.schema(), "the state was written anew with the output features");
         assertTrue(stored.isCollectingReference());
         assertEquals(8, stored.samplesSeen(), "a fresh reference: the 5 samples of the refused state are not counted");
     }

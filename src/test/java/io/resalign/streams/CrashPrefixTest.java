@@ -8,8 +8,6 @@ import io.resalign.config.Topics;
 import io.resalign.drift.Combiner;
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.ModelVersion;
-import io.resalign.engine.DeviceChoice;
-import io.resalign.engine.EngineOptions;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.ModelMonitor;
 import io.resalign.service.ModelRegistry;
@@ -32,9 +30,8 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,20 +53,11 @@ class CrashPrefixTest {
     private static final ProcessorSettings SETTINGS = new ProcessorSettings(4, 60_000, 0, DRIFT);
     private static final ModelVersion MV = new ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION);
     private static final int RECORDS = 23;
-    private static ModelRegistry registry;
+    @RegisterExtension
+    static final DemoRegistry DEMO = new DemoRegistry();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void loadModels() throws Exception {
-        registry = ModelRegistry.load(DemoRecords.MODELS, DeviceChoice.CPU, EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void closeModels() {
-        registry.close();
-    }
 
     /** One task over a fresh store, with its topics. */
     private final class Task implements AutoCloseable {
@@ -83,7 +71,7 @@ class CrashPrefixTest {
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, APP);
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-            driver = new TopologyTestDriver(TopologyProducer.topology(registry, new ResalignMetrics(new SimpleMeterRegistry()),
+            driver = new TopologyTestDriver(TopologyProducer.topology(DEMO.get(), new ResalignMetrics(new SimpleMeterRegistry()),
                     new MonitorBoard(), SETTINGS), props, START);
             samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(), new ByteArraySerializer());
             changelog = driver.createOutputTopic(CHANGELOG, new StringDeserializer(), new ByteArrayDeserializer());
@@ -187,8 +175,8 @@ class CrashPrefixTest {
     }
 
     private static ModelMonitor monitor(Map<String, byte[]> contents) {
-        return ModelMonitor.load(io.resalign.service.StateRecords.readOnly(contents::get), MV, registry.schema(MV), DRIFT,
-                registry.deviceLabel()).orElseThrow();
+        return ModelMonitor.load(io.resalign.service.StateRecords.readOnly(contents::get), MV, DEMO.get().schema(MV), DRIFT,
+                DEMO.get().deviceLabel()).orElseThrow();
     }
 
     private static long windowsTested(ModelMonitor monitor) {

@@ -7,8 +7,6 @@ import io.resalign.config.Topics;
 import io.resalign.drift.Combiner;
 import io.resalign.drift.DriftSettings;
 import io.resalign.drift.ModelVersion;
-import io.resalign.engine.DeviceChoice;
-import io.resalign.engine.EngineOptions;
 import io.resalign.engine.metrics.SampleMetrics;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.sample.SampleRecord;
@@ -33,9 +31,8 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -50,7 +47,8 @@ abstract class FailingEngineTopology {
     static final Instant START = Instant.parse("2026-12-10T10:00:00Z");
     static final DriftSettings DRIFT = new DriftSettings(8, 8, 16, 0.05, 200, 4, Combiner.MAX_ABS, 1L);
     static final ModelVersion MV = new ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION);
-    static ModelRegistry registry;
+    @RegisterExtension
+    static final DemoRegistry DEMO = new DemoRegistry();
 
     @TempDir
     Path stateDir;
@@ -85,18 +83,8 @@ abstract class FailingEngineTopology {
                     throw new IllegalStateException("the engine cannot take sample " + s.id() + " (test)");
                 }
             }
-            return registry.analyse(mv, batch);
+            return DEMO.get().analyse(mv, batch);
         }
-    }
-
-    @BeforeAll
-    static void loadModels() throws Exception {
-        registry = ModelRegistry.load(DemoRecords.MODELS, DeviceChoice.CPU, EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void closeModels() {
-        registry.close();
     }
 
     @AfterEach
@@ -111,7 +99,7 @@ abstract class FailingEngineTopology {
         meters = new SimpleMeterRegistry();
         metrics = new ResalignMetrics(meters);
         Properties props = TestSettings.driverProperties(APP, stateDir);
-        driver = new TopologyTestDriver(TopologyProducer.topology(registry, engine, metrics, new MonitorBoard(),
+        driver = new TopologyTestDriver(TopologyProducer.topology(DEMO.get(), engine, metrics, new MonitorBoard(),
                 new ProcessorSettings(batchSize, 1000, 0, DRIFT)), props, START);
         samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(), new ByteArraySerializer());
         deadLetters = driver.createOutputTopic(Topics.INFERENCE_SAMPLES_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -143,7 +131,7 @@ abstract class FailingEngineTopology {
 
     /** Returns the samples the stored monitor has taken. */
     long samplesSeen() {
-        return ModelMonitor.load(MonitorStore.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)), MV, registry.schema(MV),
+        return ModelMonitor.load(MonitorStore.records(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE)), MV, DEMO.get().schema(MV),
                 DRIFT, "cpu").orElseThrow().samplesSeen();
     }
 
