@@ -104,13 +104,32 @@ public final class ModelMonitor {
      * @return the report of the window this sample closes, if it closes one
      */
     public Optional<AlignmentReport> accept(SampleMetrics metrics, long timestamp, OptionalInt servedClass, OptionalInt label) {
-        FeatureVector features = FeatureVector.of(metrics, schema);
+        return accept(FeatureVector.of(metrics, schema), timestamp, metrics.predicted(), servedClass, label);
+    }
+
+    /**
+     * Takes the feature row of one sample, as written by the engine's side ({@link FeatureRow#of}):
+     * the same as taking the sample's metrics. Its source position is the caller's to check and
+     * advance ({@link #positions()}).
+     *
+     * @throws IllegalArgumentException when the row is for another model version or another schema
+     */
+    public Optional<AlignmentReport> accept(FeatureRow row) {
+        if (!row.modelVersion().equals(modelVersion)) {
+            throw new IllegalArgumentException("feature row of sample " + row.sampleId() + " is for " + row.modelVersion().model() + ":"
+                    + row.modelVersion().version() + ", this monitor watches " + modelVersion.model() + ":" + modelVersion.version());
+        }
+        return accept(row.features(schema), row.timestamp(), row.predicted(), row.servedClass(), row.label());
+    }
+
+    private Optional<AlignmentReport> accept(FeatureVector features, long timestamp, int predicted, OptionalInt servedClass,
+            OptionalInt label) {
         long ordinal = counters.nextOrdinal();
         if (drift.offerReference(features, timestamp)) {
             return Optional.empty();
         }
         Optional<HoppingCountWindows.Window<PaneContext>> closed = windows.add(features, timestamp,
-                pane -> pane.add(ordinal, metrics.predicted(), servedClass, label));
+                pane -> pane.add(ordinal, predicted, servedClass, label));
         if (closed.isEmpty()) {
             return Optional.empty();
         }
