@@ -165,6 +165,17 @@ public class ResalignMetrics {
     }
 
     /**
+     * Records the sample-to-metric latency of samples a monitor just took, from their event times
+     * (epoch ms): the monitor stage's view, which has the rows, not the records.
+     */
+    public void rowsApplied(ModelVersion mv, long[] timestamps, long nowMillis) {
+        Timer latency = of(mv).latency;
+        for (long t : timestamps) {
+            latency.record(Duration.ofMillis(Math.max(0, nowMillis - t)));
+        }
+    }
+
+    /**
      * Records the sample-to-metric latency of every sample of a batch whose metrics were applied at
      * wall-clock {@code nowMillis}: now minus the sample's timestamp (the producer's, else the Kafka
      * record's). A timestamp in the future (clock skew between producer and service) counts as 0,

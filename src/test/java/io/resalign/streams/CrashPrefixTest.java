@@ -147,7 +147,7 @@ class CrashPrefixTest {
                             store.put(w.key, w.value);
                         }
                     }
-                    long restoredWindows = cut == 0 || store.get(AlignmentProcessor.key(MV)) == null ? 0
+                    long restoredWindows = cut == 0 || store.get(AnalysisProcessor.key(MV)) == null ? 0
                             : windowsTested(monitor(b.contents()));
                     for (int r = 0; r < from; r++) {
                         // the new driver numbers offsets from 0: records before `from` are not delivered again,

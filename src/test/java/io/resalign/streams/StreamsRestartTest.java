@@ -257,7 +257,7 @@ class StreamsRestartTest {
 
     private int pendingRecords() {
         ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
-                TopologyProducer.MONITOR_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+                TopologyProducer.ANALYSIS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
         int n = 0;
         try (KeyValueIterator<String, byte[]> all = store.prefixScan(PendingRecord.KEY_PREFIX, new StringSerializer())) {
             for (; all.hasNext(); all.next()) {
