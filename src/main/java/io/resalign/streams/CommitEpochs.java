@@ -6,11 +6,14 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
- * Counts the commits of a stream task: a state store without data or changelog whose
- * {@link #flush()} Kafka Streams calls at every commit, before it flushes the producer and commits the
- * offsets. A processor reads {@link #current()}; when it has grown past the value it read when it
- * sent a record, that record's send has been acknowledged by the broker (the producer flush of the
- * commit in between waits for it, and a failed one fails the task before it processes again). The
+ * Counts the commits of a stream task's thread: a state store without data or changelog whose
+ * {@link #current()} grows whenever a commit has completed. Two signals, both public: the stream
+ * thread's {@code commit-total} metric, which Kafka Streams records after a commit (every task with
+ * unsent work is in it), and this store's {@link #flush()}, which Kafka Streams 4.1 calls after a
+ * commit when it checkpoints (TopologyTestDriver does at every record). A processor reads
+ * {@link #current()}; when it has grown past the value it read when it sent a record, that record's
+ * send has been acknowledged by the broker (the producer flush of the commit in between waits for
+ * it, and a failed one fails the task before it processes again). The
  * analysis stage uses it to write "this sample is done" to its store only after the sample's feature
  * row is on the broker: the row goes to another topic than the store's changelog, and under
  * at_least_once nothing orders the two (docs/kafka.md, "Delivery guarantees").
@@ -18,15 +21,36 @@ import org.apache.kafka.streams.state.StoreBuilder;
 final class CommitEpochs implements StateStore {
     private final String name;
     private volatile boolean open;
-    private long epoch;
+    private long flushes;
+    private org.apache.kafka.streams.StreamsMetrics metrics;
+    private org.apache.kafka.common.Metric commits;
+    private String commitsThread;
 
     CommitEpochs(String name) {
         this.name = name;
     }
 
-    /** Returns the commits seen since the task started. */
+    /** Returns a count that grows with every commit of the calling stream thread (called from that thread). */
     long current() {
-        return epoch;
+        return flushes + (long) threadCommits();
+    }
+
+    private double threadCommits() {
+        String thread = Thread.currentThread().getName();
+        if (commits == null || !thread.equals(commitsThread)) {
+            commits = null;
+            commitsThread = thread;
+            if (metrics != null) {
+                for (var e : metrics.metrics().entrySet()) {
+                    if (e.getKey().name().equals("commit-total") && e.getKey().group().equals("stream-thread-metrics")
+                            && thread.equals(e.getKey().tags().get("thread-id"))) {
+                        commits = e.getValue();
+                    }
+                }
+            }
+        }
+        Object v = commits == null ? null : commits.metricValue();
+        return v instanceof Number n ? n.doubleValue() : 0;
     }
 
     @Override
@@ -37,12 +61,13 @@ final class CommitEpochs implements StateStore {
     @Override
     public void init(StateStoreContext context, StateStore root) {
         context.register(root, (key, value) -> { }); // nothing to restore: no changelog
+        metrics = context.metrics();
         open = true;
     }
 
     @Override
     public void flush() {
-        epoch++;
+        flushes++;
     }
 
     @Override

@@ -35,7 +35,7 @@ import org.jboss.logging.Logger;
  * <p>Monitors live in the task's store (with a changelog) as bounded records
  * ({@link io.resalign.service.MonitorRecords}); {@link TaskMonitors} caches them. A wall-clock
  * punctuator applies the operators' commands ({@link MonitorBoard}) and publishes each monitor's
- * gauges. A part the monitor fails on (a bug; the rows are valid) is taken again row by row, and a
+ * gauges; only the owner task does, and it retires them when it closes (the task moved away). A part the monitor fails on (a bug; the rows are valid) is taken again row by row, and a
  * row it still fails on goes to the dead-letter topic (reason {@code internal_error}, the row's bytes,
  * its source position in the headers), the monitor read back from the store.
  */
@@ -49,6 +49,8 @@ final class MonitorProcessor implements Processor<String, byte[], Object, Emitte
     private ProcessorContext<Object, Emitted> context;
     private TaskMonitors monitors;
     private MonitorBoard.Inbox inbox;
+    /** The model versions whose monitor gauges and report this task has published: retired when it closes. */
+    private final java.util.Set<ModelVersion> published = new java.util.HashSet<>();
 
     MonitorProcessor(ModelRegistry registry, ResalignMetrics metrics, MonitorBoard board, ProcessorSettings settings) {
         this.registry = registry;
@@ -190,6 +192,9 @@ final class MonitorProcessor implements Processor<String, byte[], Object, Emitte
     }
 
     private void publish(ModelMonitor monitor, long now) {
+        if (published.add(monitor.modelVersion())) {
+            monitor.latestReport().ifPresent(board::publish); // a new owner answers with the report it restored
+        }
         MonitorGauges values = monitor.gauges(now);
         metrics.publish(values);
         board.publish(values);
@@ -199,8 +204,18 @@ final class MonitorProcessor implements Processor<String, byte[], Object, Emitte
         return AnalysisProcessor.key(mv);
     }
 
+    /**
+     * Stops exporting the monitors of this task first (Kafka Streams also closes a task that died, and
+     * only logs what close throws): their owner is elsewhere from now on, and its gauges and reports
+     * are the only ones (docs/metrics.md, "One exporter per monitor").
+     */
     @Override
     public void close() {
+        published.forEach(mv -> {
+            metrics.retire(mv);
+            board.forget(mv);
+        });
+        published.clear();
         board.close(inbox);
     }
 }

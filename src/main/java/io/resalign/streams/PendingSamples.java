@@ -118,7 +118,9 @@ final class PendingSamples {
         if (!record.isDone() && keepable(record)) {
             store.put(record.storeKey(), asTaken);
             kept.add(record);
-            defer(record);
+            if (!java.util.Arrays.equals(asTaken, record.toBytes())) {
+                defer(record); // samples of it were analysed in this call: their state waits for the next commit
+            }
         }
     }
 
