@@ -27,7 +27,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Serves the small operator API: the model versions and their state, the last report of one, and
- * the reference commands. Reads come from what the stream tasks publish; commands travel through
+ * the reference commands. Reads come from what the stream tasks of this instance publish, so an
+ * instance answers for the monitors its tasks hold, not for those held elsewhere; commands travel through
  * the {@link MonitorBoard} to the task that holds the monitor (applied in its punctuator, so the
  * monitor stays single-threaded and the change goes to the store's changelog). Methods block a
  * worker thread (they are not on the event loop: quarkus-rest runs blocking signatures on workers).
@@ -80,7 +81,8 @@ public class ModelsResource {
         ModelVersion mv = new ModelVersion(model, version);
         return board.latest(mv).map(r -> Response.ok(r.toJson()).build())
                 .orElseGet(() -> error(Response.Status.NOT_FOUND, "no report yet for " + model + ":" + version
-                        + (registry.isLoaded(mv) ? " (no window has closed on this instance)" : " (not a loaded model version)")));
+                        + (registry.isLoaded(mv) ? " on this instance (no stream task here holds its monitor, or no window has closed since one took it)"
+                                : " (not a loaded model version)")));
     }
 
     @POST

@@ -26,7 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code device}.
  *
  * <p>Counters are incremented by the stream threads; the monitor gauges read the latest
- * {@link MonitorGauges} a stream task published, so a scrape never touches a monitor.
+ * {@link MonitorGauges} a stream task published, so a scrape never touches a monitor, and exist
+ * only while a task of this instance holds the monitor ({@link #publish} to {@link #retire}).
  */
 @Singleton
 public class ResalignMetrics {
@@ -165,6 +166,17 @@ public class ResalignMetrics {
     }
 
     /**
+     * Records the sample-to-metric latency of samples a monitor just took, from their event times
+     * (epoch ms): the monitor stage's view, which has the rows, not the records.
+     */
+    public void rowsApplied(ModelVersion mv, long[] timestamps, long nowMillis) {
+        Timer latency = of(mv).latency;
+        for (long t : timestamps) {
+            latency.record(Duration.ofMillis(Math.max(0, nowMillis - t)));
+        }
+    }
+
+    /**
      * Records the sample-to-metric latency of every sample of a batch whose metrics were applied at
      * wall-clock {@code nowMillis}: now minus the sample's timestamp (the producer's, else the Kafka
      * record's). A timestamp in the future (clock skew between producer and service) counts as 0,
@@ -230,11 +242,28 @@ public class ResalignMetrics {
         of(mv).pending.addAndGet(delta);
     }
 
-    /** Publishes a monitor's latest values. */
+    /**
+     * Publishes a monitor's latest values, from the task that holds the monitor: its gauges
+     * (drift, reference, per-feature window and reference) read them from now on, and are
+     * registered if they are not (the first publication on this instance, or the first after
+     * {@link #retire}).
+     */
     public void publish(MonitorGauges gauges) {
-        ModelVersion mv = new ModelVersion(gauges.model(), gauges.version());
-        ModelVersionMeters m = of(mv);
-        m.latest.set(gauges);
-        m.featureGauges(mv, gauges);
+        of(new ModelVersion(gauges.model(), gauges.version())).publish(gauges);
+    }
+
+    /**
+     * Removes a model version's monitor gauges from the registry, once no task of this instance
+     * holds its monitor (the task closed or moved away): the next scrape has none of its drift,
+     * reference and feature series from this instance, rather than values frozen at the task's
+     * last publication. The counts of this instance's work on it (counters, histograms, pending
+     * samples, failed batches in a row) stay. Does nothing when they are not registered; a later
+     * {@link #publish} registers them again. Safe to call from a stream thread while a scrape runs.
+     */
+    public void retire(ModelVersion mv) {
+        ModelVersionMeters m = models.get(mv);
+        if (m != null) {
+            m.retire();
+        }
     }
 }

@@ -29,6 +29,7 @@ import java.util.OptionalInt;
 public record FeatureRow(ModelVersion modelVersion, String sampleId, long timestamp, int predicted, OptionalInt servedClass,
         OptionalInt label, int schemaHash, double[] values, int sourcePartition, long sourceOffset, int sourceIndex) {
     private static final byte TAG = 'F';
+    private static final byte ROWS_TAG = 'R';
 
     /** Checks the parts. */
     public FeatureRow {
@@ -111,6 +112,35 @@ public record FeatureRow(ModelVersion modelVersion, String sampleId, long timest
                 values[i] = in.readDouble();
             }
             return new FeatureRow(mv, id, timestamp, predicted, served, label, hash, values, in.readInt(), in.readLong(), in.readInt());
+        });
+    }
+
+    /** Returns the rows of one analysed part of a batch as one value: a count, then each row's bytes. */
+    public static byte[] encodeAll(java.util.List<FeatureRow> rows) {
+        return CompactEncoding.encode(ROWS_TAG, out -> {
+            out.writeInt(rows.size());
+            for (FeatureRow r : rows) {
+                CompactEncoding.writeBlock(out, r.toBytes());
+            }
+        });
+    }
+
+    /**
+     * Reads rows written by {@link #encodeAll}.
+     *
+     * @throws IllegalArgumentException when the bytes are not feature rows
+     */
+    public static java.util.List<FeatureRow> decodeAll(byte[] bytes) {
+        return CompactEncoding.decode(bytes, ROWS_TAG, "feature rows", in -> {
+            int n = in.readInt();
+            if (n < 0) {
+                throw new IOException("negative row count " + n);
+            }
+            java.util.List<FeatureRow> rows = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                rows.add(fromBytes(CompactEncoding.readBlock(in)));
+            }
+            return rows;
         });
     }
 

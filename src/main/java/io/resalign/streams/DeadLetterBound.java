@@ -50,7 +50,7 @@ final class DeadLetterBound implements Processor<Object, byte[], byte[], byte[]>
                     sent.value().length, DeadLetters.TRUNCATED, DeadLetters.ORIGINAL_SIZE, header(sent, DeadLetters.ORIGINAL_SIZE),
                     DeadLetters.ORIGINAL_SHA256, header(sent, DeadLetters.ORIGINAL_SHA256));
         }
-        context.forward(new Record<>(sent.key(), sent.value(), record.timestamp(), sent.headers()), TopologyProducer.DLQ_SINK);
+        context.forward(new Record<>(sent.key(), sent.value(), record.timestamp(), sent.headers()));
     }
 
     private static String header(DeadLetters.Letter letter, String key) {

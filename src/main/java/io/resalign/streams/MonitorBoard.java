@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
 /**
  * Connects the REST API with the monitors, which live in the stream tasks' state stores and are
  * only touched by their stream thread. Reads are served from what the tasks publish (the latest
- * report per model version); commands (reset, pin) are queued to every task's inbox and applied
+ * report per model version), while the publishing task holds the monitor ({@link #forget} when it
+ * no longer does); commands (reset, pin) are queued to every task's inbox and applied
  * by the task in its punctuator, between records, so that a monitor never sees two threads. The
  * state the command produces is then written to the store (and its changelog) like any other
  * update. Interactive queries were not used: they read stores, but cannot change them.
@@ -236,14 +237,25 @@ public class MonitorBoard {
         };
     }
 
-    /** Publishes a model version's latest report. */
+    /** Publishes a model version's latest report, from the task that holds its monitor. */
     public void publish(AlignmentReport report) {
         latest.put(new ModelVersion(report.model(), report.version()), report);
     }
 
-    /** Publishes a monitor's current values (reference state, latest statistic). */
+    /** Publishes a monitor's current values (reference state, latest statistic), from the task that holds it. */
     public void publish(MonitorGauges values) {
         gauges.put(new ModelVersion(values.model(), values.version()), values);
+    }
+
+    /**
+     * Stops serving a model version's latest report and values, once no task of this instance
+     * holds its monitor (the task that did closed or moved away): they were that task's, and would
+     * otherwise be answered as current forever. The next publication, by a task of this instance
+     * that holds the monitor again, serves them again. Does nothing when none are published.
+     */
+    public void forget(ModelVersion modelVersion) {
+        latest.remove(modelVersion);
+        gauges.remove(modelVersion);
     }
 
     /** Returns a monitor's latest published values, if a task of this instance holds it. */
@@ -251,7 +263,10 @@ public class MonitorBoard {
         return Optional.ofNullable(gauges.get(modelVersion));
     }
 
-    /** Returns the latest report of a model version seen by this instance. */
+    /**
+     * Returns the latest report of a model version published by the task of this instance that
+     * holds its monitor; empty when none does, or no window has closed since it published.
+     */
     public Optional<AlignmentReport> latest(ModelVersion modelVersion) {
         return Optional.ofNullable(latest.get(modelVersion));
     }

@@ -1,32 +1,33 @@
 package io.resalign.streams;
 
 import io.resalign.sample.SampleRecord;
-import io.resalign.service.SourcePositions;
 import io.resalign.service.StateRecords;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Tracks, for one stream task, where each sample waiting for its engine batch came from (its
- * {@link PendingRecord} and its index there), and keeps every record with waiting samples in the
- * monitor store ({@link PendingRecord#storeKey()}) until all of them are analysed or dead-lettered,
- * so that a task's next owner takes them up (docs/kafka.md, "Delivery guarantees").
+ * Tracks, for one task of the analysis stage, where each sample waiting for its engine batch came
+ * from (its {@link PendingRecord} and its index there), and keeps every record with waiting samples
+ * in the task's store ({@link PendingRecord#storeKey()}) until all of them are analysed or
+ * dead-lettered, so that a task's next owner takes them up (docs/kafka.md, "Delivery guarantees").
  *
- * <p>A batch's records are written back ({@link #settle}) only after the monitor head that counts
- * the batch has been saved: in the store's changelog the head comes first, so a crash between the
- * two leaves records whose samples the head's {@link SourcePositions} already cover (and the
- * processor skips them), never a batch that is neither counted nor pending. The records of samples
- * that failed are the exception ({@link #keepFailed}): written before the head that covers their
- * failed samples, so that no prefix has the head without the failure (the sample would be neither
- * counted nor dead-lettered); a prefix with the failure but not the head has the sample handled,
- * not pending, which is what the head would say.
+ * <p>A record's offset is committed while samples of it wait: from then on the store is what keeps
+ * them. So the store may say "sample i is done" only once sample i's feature row is on the broker,
+ * and the row goes to another topic than the store's changelog, which under at_least_once nothing
+ * orders. Hence: a newly kept record is written as it came (every sample it takes pending), and every
+ * later state of a kept record (samples done, failed, or the record deleted) is written only after a
+ * commit has passed since it was reached ({@link CommitEpochs}: the commit's producer flush is what
+ * acknowledged the rows), by {@link #writeDurable}. A crash before that leaves samples pending whose
+ * rows may be on the broker already: they are analysed again and the monitor stage takes each row
+ * once (its {@code SourcePositions}). Never a sample that is neither pending nor sent.
  *
  * <p>Records and samples are told apart by identity: a record's pending set changes as its batches
  * go, and two samples may be equal.
@@ -35,22 +36,23 @@ final class PendingSamples {
     /** Where a sample came from: its record and its index there. */
     private record Slot(PendingRecord record, int index) {}
 
-    /**
-     * The records of a batch, each once in input order, the last sample the batch took from each
-     * partition, and the records of which the batch took the last pending sample (in input order).
-     */
-    record Taken(List<PendingRecord> records, Map<Integer, long[]> last, List<PendingRecord> finished) {
-        /** Advances {@code positions} to the batch's last sample of each partition. */
-        void advance(SourcePositions positions) {
-            last.forEach((partition, p) -> positions.advance(partition, p[0], (int) p[1]));
-        }
-    }
+    /** The records of a batch, each once in input order, and those of which the batch took the last pending sample. */
+    record Taken(List<PendingRecord> records, List<PendingRecord> finished) {}
+
+    /** Where a sample came from: partition, offset and index in its record; -1s for a record without them. */
+    record Position(int partition, long offset, int index) {}
+
+    /** A state of a kept record to write once the commit after {@code epoch} has passed: its bytes, or null to delete it. */
+    private record Deferred(long epoch, byte[] bytes) {}
 
     private final StateRecords store;
     private final Map<SampleRecord, Slot> slots = new IdentityHashMap<>();
     /** The records that are kept in the store, by identity. */
     private final Set<PendingRecord> kept = Collections.newSetFromMap(new IdentityHashMap<>());
     private final KeyValueStore<byte[], byte[]> legacy;
+    private final CommitEpochs epochs;
+    /** The states of kept records not written yet, oldest first per store key. */
+    private final Map<String, ArrayDeque<Deferred>> deferred = new LinkedHashMap<>();
     /** Whether what a previous owner of the task left in the store has been taken up. */
     private boolean takenUp;
 
@@ -59,9 +61,10 @@ final class PendingSamples {
      * store kept in a store of their own ({@code legacy}, {@link TopologyProducer#LEGACY_PENDING_STORE})
      * are moved into {@code store} when they are taken up.
      */
-    PendingSamples(StateRecords store, KeyValueStore<byte[], byte[]> legacy) {
+    PendingSamples(StateRecords store, KeyValueStore<byte[], byte[]> legacy, CommitEpochs epochs) {
         this.store = store;
         this.legacy = legacy;
+        this.epochs = epochs;
     }
 
     /**
@@ -106,15 +109,18 @@ final class PendingSamples {
     }
 
     /**
-     * Keeps a newly taken record in the store if samples of it still wait; deletes it when a failure
-     * wrote it there ({@link #keepFailed}) and nothing of it waits any more.
+     * Keeps a newly taken record in the store if samples of it still wait: written as it came
+     * ({@code asTaken}, every sample it takes pending), its state now deferred until its rows are on
+     * the broker. A record finished within the call that took it is not written at all: its offset is
+     * committed only after the producer flush that sends its rows.
      */
-    void keepIfWaiting(PendingRecord record) {
-        if (!record.isDone()) {
-            store.put(record.storeKey(), record.toBytes());
+    void keepIfWaiting(PendingRecord record, byte[] asTaken) {
+        if (!record.isDone() && keepable(record)) {
+            store.put(record.storeKey(), asTaken);
             kept.add(record);
-        } else if (kept.remove(record)) {
-            store.delete(record.storeKey());
+            if (!java.util.Arrays.equals(asTaken, record.toBytes())) {
+                defer(record); // samples of it were analysed in this call: their state waits for the next commit
+            }
         }
     }
 
@@ -123,9 +129,12 @@ final class PendingSamples {
         kept.add(record);
     }
 
-    /** Deletes a record read back from the store that has nothing left to take up. */
+    /**
+     * Deletes a record read back from the store that has nothing left to take up, once a commit has
+     * passed: a dead letter sent for it must be on the broker before the record leaves the store.
+     */
     void delete(PendingRecord record) {
-        store.delete(record.storeKey());
+        deferred.computeIfAbsent(record.storeKey(), k -> new ArrayDeque<>()).addLast(new Deferred(epochs.current(), null));
         kept.remove(record);
     }
 
@@ -137,7 +146,6 @@ final class PendingSamples {
     Taken take(List<SampleRecord> batch, boolean failed) {
         List<PendingRecord> records = new ArrayList<>();
         List<PendingRecord> finished = new ArrayList<>();
-        Map<Integer, long[]> last = new TreeMap<>();
         Set<PendingRecord> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (SampleRecord r : batch) {
             Slot s = slots.remove(r);
@@ -150,24 +158,8 @@ final class PendingSamples {
             if (seen.add(s.record())) {
                 records.add(s.record());
             }
-            if (keepable(s.record())) {
-                last.put(s.record().partition(), new long[] {s.record().offset(), s.index()});
-            }
         }
-        return new Taken(records, last, finished);
-    }
-
-    /**
-     * Writes the records of a failed part that still have samples pending now, before the head that
-     * covers the part: their failed samples must be in the store when the head is (see the class comment).
-     */
-    void keepFailed(Taken taken) {
-        for (PendingRecord p : taken.records()) {
-            if (!p.isDone() && keepable(p)) {
-                store.put(p.storeKey(), p.toBytes());
-                kept.add(p);
-            }
-        }
+        return new Taken(records, finished);
     }
 
     /** Without a partition and offset (never for a record from the source node) a record has no key to keep it under. */
@@ -175,18 +167,55 @@ final class PendingSamples {
         return p.partition() >= 0 && p.offset() >= 0;
     }
 
-    /** Writes the kept records of a taken batch back to the store, and deletes those with nothing left pending. */
+    /**
+     * Notes the new state of the kept records of a taken part (samples done or failed; deleted when
+     * nothing is left pending), to be written once the part's rows are on the broker ({@link #writeDurable}).
+     */
     void settle(Taken taken) {
         for (PendingRecord p : taken.records()) {
-            if (!kept.contains(p)) {
-                continue;
-            }
-            if (p.isDone()) {
-                store.delete(p.storeKey());
-                kept.remove(p);
-            } else {
-                store.put(p.storeKey(), p.toBytes());
+            if (kept.contains(p)) {
+                defer(p);
+                if (p.isDone()) {
+                    kept.remove(p);
+                }
             }
         }
+    }
+
+    private void defer(PendingRecord p) {
+        deferred.computeIfAbsent(p.storeKey(), k -> new ArrayDeque<>()).addLast(new Deferred(epochs.current(),
+                p.isDone() ? null : p.toBytes()));
+    }
+
+    /**
+     * Writes, for every kept record, the latest state it reached before the last commit (whose producer
+     * flush acknowledged the rows sent until then); called before each record and punctuation.
+     */
+    void writeDurable() {
+        long now = epochs.current();
+        for (var it = deferred.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Deferred latest = null;
+            while (!e.getValue().isEmpty() && e.getValue().peekFirst().epoch() < now) {
+                latest = e.getValue().pollFirst();
+            }
+            if (latest != null) {
+                if (latest.bytes() == null) {
+                    store.delete(e.getKey());
+                } else {
+                    store.put(e.getKey(), latest.bytes());
+                }
+            }
+            if (e.getValue().isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Returns where a waiting sample came from. */
+    Position position(SampleRecord sample) {
+        Slot s = slots.get(sample);
+        PendingRecord r = s.record();
+        return keepable(r) ? new Position(r.partition(), r.offset(), s.index()) : new Position(-1, -1, -1);
     }
 }

@@ -5,7 +5,7 @@ import io.resalign.drift.DriftSettings;
 import java.time.Duration;
 
 /**
- * Configures the {@link AlignmentProcessor}.
+ * Configures the two stages ({@link AnalysisProcessor}, {@link MonitorProcessor}).
  *
  * @param batchSize samples per engine batch
  * @param maxWaitMillis longest wait of a pending sample

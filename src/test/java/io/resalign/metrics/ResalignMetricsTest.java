@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.resalign.drift.ModelVersion;
@@ -18,10 +21,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-/** The sample-to-metric latency meter (registered per model version, one value per sample, Prometheus buckets), and the other per-model meters. */
+/**
+ * The sample-to-metric latency meter (registered per model version, one value per sample, Prometheus
+ * buckets), the other per-model meters, and the monitor gauges' life on one instance: from the first
+ * publication of the task that holds the monitor to its retirement.
+ */
 class ResalignMetricsTest {
     private static final ModelVersion MV = new ModelVersion("demo-mlp", "1");
     private static final long NOW = 1_800_000_000_000L;
@@ -197,5 +207,142 @@ class ResalignMetricsTest {
                 Double.NaN, Double.NaN, 0, 0));
         assertTrue(Double.isNaN(registry.find(ResalignMetrics.REFERENCE_FEATURE_BAND_LOW).tag("feature", "line_shape").gauge().value()),
                 "a reset reference shows no band");
+    }
+
+    /** Every family a model version's monitor exports (docs/metrics.md, "Drift"), as Prometheus names them. */
+    private static final Set<String> MONITOR_FAMILIES = Set.of("resalign_drift_statistic", "resalign_drift_threshold",
+            "resalign_drift_decision", "resalign_output_drift_statistic", "resalign_output_drift_threshold",
+            "resalign_output_drift_decision", "resalign_reference_age_seconds", "resalign_reference_samples",
+            "resalign_reference_collecting", "resalign_window_feature_mean", "resalign_window_block_feature_mean",
+            "resalign_reference_feature_mean", "resalign_reference_feature_band_low", "resalign_reference_feature_band_high",
+            "resalign_reference_block_feature_mean", "resalign_reference_block_feature_band_low",
+            "resalign_reference_block_feature_band_high");
+
+    /** The samples of the monitor families labelled with {@code mv} in a scrape. */
+    private static List<String> monitorSeries(String scrape, ModelVersion mv) {
+        String labels = "model=\"" + mv.model() + "\",version=\"" + mv.version() + "\",";
+        return scrape.lines().filter(l -> !l.startsWith("#") && l.contains(labels))
+                .filter(l -> MONITOR_FAMILIES.contains(l.substring(0, l.indexOf('{')))).toList();
+    }
+
+    /** A monitor of {@code mv} with a per-sample and a block feature, a window tested, statistic {@code statistic}. */
+    private static MonitorGauges monitor(ModelVersion mv, double statistic, double lineShape) {
+        Map<String, Double> means = new LinkedHashMap<>();
+        means.put("line_shape", lineShape);
+        means.put("block:block3:sigma1", 0.5);
+        Map<String, ReferenceBand> reference = new LinkedHashMap<>();
+        reference.put("line_shape", new ReferenceBand(1.2, 1.1, 1.3));
+        reference.put("block:block3:sigma1", new ReferenceBand(0.45, 0.4, 0.5));
+        return new MonitorGauges(mv.model(), mv.version(), means, reference, statistic, 4.0, 0, 10.0, false, 2000, 2200, 1, 0, 1.5,
+                2.75, 0, 0);
+    }
+
+    /** The registry Quarkus injects: the global composite, here over a Prometheus registry of its own. */
+    private static MeterRegistry composite(PrometheusMeterRegistry prometheus) {
+        return new CompositeMeterRegistry(Clock.SYSTEM, List.of(prometheus));
+    }
+
+    @Test
+    void shouldScrapeNoMonitorSeriesOfAModelVersionButItsCountersWhenItsMonitorIsRetired() {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(composite(prometheus));
+        ModelVersion other = new ModelVersion("demo-mlp", "2");
+        metrics.modelsLoaded("cpu", List.of(new ModelStatus(MV.model(), MV.version(), java.nio.file.Path.of("models"),
+                ModelStatus.State.LOADED, "cpu", 5, "", 10)));
+        metrics.samplesIn(MV, 16);
+        metrics.batchDone(MV, 16, TimeUnit.MILLISECONDS.toNanos(40));
+        metrics.samplesApplied(MV, List.of(sample("a", NOW - 1_000)), NOW);
+        metrics.report(MV, report(1, 0));
+        metrics.pending(MV, 3);
+        metrics.publish(monitor(MV, 2.0, 1.25));
+        metrics.publish(monitor(other, 3.0, 1.25));
+        assertEquals(4 * 2 + 9, monitorSeries(prometheus.scrape(), MV).size(), "9 monitor gauges and 4 per feature, before");
+
+        metrics.retire(MV); // the task holding the monitor of demo-mlp:1 closed: it moved to another instance
+
+        String scrape = prometheus.scrape();
+        assertEquals(List.of(), monitorSeries(scrape, MV), "neither frozen values nor NaN placeholders are left");
+        assertEquals(17, monitorSeries(scrape, other).size(), "the monitor still held here keeps its gauges\n" + scrape);
+        for (String line : List.of("resalign_samples_in_total{model=\"demo-mlp\",version=\"1\",} 16.0",
+                "resalign_samples_processed_total{model=\"demo-mlp\",version=\"1\",} 16.0",
+                "resalign_reports_total{model=\"demo-mlp\",version=\"1\",} 1.0",
+                "resalign_drift_alarms_total{model=\"demo-mlp\",version=\"1\",} 1.0",
+                "resalign_batch_duration_seconds_count{model=\"demo-mlp\",version=\"1\",} 1.0",
+                "resalign_sample_latency_seconds_count{model=\"demo-mlp\",version=\"1\",} 1.0",
+                "resalign_batch_pending_samples{model=\"demo-mlp\",version=\"1\",} 3.0",
+                "resalign_consecutive_failed_batches{model=\"demo-mlp\",version=\"1\",} 0.0",
+                "resalign_model_loaded{device=\"cpu\",model=\"demo-mlp\",version=\"1\",} 1.0",
+                "resalign_model_classes{model=\"demo-mlp\",version=\"1\",} 10.0")) {
+            assertTrue(scrape.contains(line), "this instance's work counts stay: " + line + " in\n" + scrape);
+        }
+
+        metrics.retire(other);
+        String none = prometheus.scrape();
+        for (String family : MONITOR_FAMILIES) {
+            assertTrue(!none.contains("# TYPE " + family + " "), "no monitor held here: no " + family + " family\n" + none);
+        }
+    }
+
+    @Test
+    void shouldRegisterTheMonitorGaugesAgainWithTheNewValuesWhenATaskHereHoldsTheMonitorAgain() {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(composite(prometheus));
+        metrics.publish(monitor(MV, 2.0, 1.25));
+        metrics.retire(MV);
+        metrics.retire(MV); // twice: nothing more to remove
+
+        metrics.publish(monitor(MV, 7.5, 1.5)); // the monitor came back to a task of this instance
+
+        String scrape = prometheus.scrape();
+        assertEquals(17, monitorSeries(scrape, MV).size(), scrape);
+        for (String line : List.of("resalign_drift_statistic{model=\"demo-mlp\",version=\"1\",} 7.5",
+                "resalign_window_feature_mean{feature=\"line_shape\",model=\"demo-mlp\",version=\"1\",} 1.5",
+                "resalign_reference_block_feature_band_high{block=\"block3\",feature=\"sigma1\",model=\"demo-mlp\",version=\"1\",} 0.5")) {
+            assertTrue(scrape.contains(line), line + " in\n" + scrape);
+        }
+        metrics.publish(monitor(MV, 8.0, 1.75));
+        scrape = prometheus.scrape();
+        assertTrue(scrape.contains("resalign_drift_statistic{model=\"demo-mlp\",version=\"1\",} 8.0"), scrape);
+        assertTrue(scrape.contains("resalign_window_feature_mean{feature=\"line_shape\",model=\"demo-mlp\",version=\"1\",} 1.75"), scrape);
+    }
+
+    @Test
+    void shouldExportNoMonitorSeriesForALoadedModelVersionWhoseMonitorNoTaskHereHolds() {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(composite(prometheus));
+        metrics.modelsLoaded("cpu", List.of(new ModelStatus(MV.model(), MV.version(), java.nio.file.Path.of("models"),
+                ModelStatus.State.LOADED, "cpu", 5, "", 10)));
+        metrics.samplesIn(MV, 4); // stage one of this instance decoded samples the owner elsewhere analyses
+
+        String scrape = prometheus.scrape();
+        assertEquals(List.of(), monitorSeries(scrape, MV), "another instance's task holds the monitor: no NaN placeholders here");
+        assertTrue(scrape.contains("resalign_samples_in_total{model=\"demo-mlp\",version=\"1\",} 4.0"), scrape);
+    }
+
+    @Test
+    void shouldScrapeWithoutFailingWhileAStreamThreadRetiresAndPublishesTheMonitorAgain() throws Exception {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ResalignMetrics metrics = new ResalignMetrics(composite(prometheus));
+        AtomicBoolean done = new AtomicBoolean();
+        CompletableFuture<Integer> scrapes = CompletableFuture.supplyAsync(() -> {
+            int n = 0;
+            for (; !done.get(); n++) {
+                prometheus.scrape(); // the /q/metrics worker thread
+            }
+            return n;
+        });
+        try {
+            for (int i = 0; i < 200; i++) { // the owner task opens and closes, as in a run of rebalances
+                metrics.publish(monitor(MV, i, 1.25));
+                metrics.retire(MV);
+            }
+            metrics.publish(monitor(MV, 9.0, 1.25));
+        } finally {
+            done.set(true);
+        }
+        assertTrue(scrapes.get(30, TimeUnit.SECONDS) > 0, "the scrapes ran, none threw");
+        String scrape = prometheus.scrape();
+        assertEquals(17, monitorSeries(scrape, MV).size(), scrape);
+        assertTrue(scrape.contains("resalign_drift_statistic{model=\"demo-mlp\",version=\"1\",} 9.0"), scrape);
     }
 }

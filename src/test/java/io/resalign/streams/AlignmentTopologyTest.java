@@ -276,8 +276,9 @@ class AlignmentTopologyTest {
         next = 0;
         eventTime = START.toEpochMilli();
         sendValid(16 + 8);
-        assertEquals(0, processed(), "a record the monitor's head counts already is not taken again");
-        assertTrue(reports.isEmpty());
+        // the analysis stage has no positions: it analyses them again, and the monitor skips their rows
+        assertEquals(24, processed(), "the engine analyses the replayed records again");
+        assertTrue(reports.isEmpty(), "the monitor's head counts their samples already: no window closes twice");
         sendValid(8);
         AlignmentReport after = AlignmentReport.fromJson(reports.readRecord().value());
         assertEquals(before.reference().createdAt(), after.reference().createdAt(), "the reference came back from the store");

@@ -65,8 +65,9 @@ class BatchBisectionTest extends FailingEngineTopology {
         // [b-0#0, b-0#1] fails in its second sample; b-0#2 waits, then goes with s-1
         byte[] record = sendBatch(0, 3);
         assertTrue(deadLetters.isEmpty(), "sample 2 of the record is still pending: no dead letter yet");
-        PendingRecord kept = PendingRecord.fromBytes(driver.<String, byte[]>getKeyValueStore(TopologyProducer.MONITOR_STORE)
-                .get(PendingRecord.storeKey(0, 0)));
+        assertEquals(bits(0, 1, 2), storedPending(0).pending(), "kept as it came until a commit has passed");
+        durable();
+        PendingRecord kept = storedPending(0);
         assertEquals(bits(1), kept.failedSamples(), "the failed sample is in the store");
         assertEquals(bits(2), kept.pending());
         sendOne(1);
@@ -78,7 +79,8 @@ class BatchBisectionTest extends FailingEngineTopology {
         assertEquals(3, samplesSeen(), "b-0#0, b-0#2 and s-1");
         assertEquals(1.0, count(ResalignMetrics.SAMPLES_FAILED));
         assertEquals(3.0, count(ResalignMetrics.SAMPLES_PROCESSED));
-        assertNull(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE).get(PendingRecord.storeKey(0, 0)), "nothing left pending");
+        durable();
+        assertNull(storedPending(0), "nothing left pending");
 
         // Step 2: the engine is fixed; an operator replays the dead letter with its headers (kcat -H ...)
         engine.poisoned.clear();

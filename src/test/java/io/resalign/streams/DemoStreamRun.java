@@ -201,7 +201,7 @@ final class DemoStreamRun {
      * numbers agree to float32 precision, not bit for bit: a sample's metrics depend in their last
      * digits on the batch it was analysed in, and batches form anew after a restart.
      */
-    private static void assertSameWindow(JsonNode first, JsonNode again, String what) {
+    static void assertSameWindow(JsonNode first, JsonNode again, String what) {
         assertEquals(first.get("window"), again.get("window"), what + ": the same window");
         assertEquals(first.get("reference"), again.get("reference"), what + ": the same reference");
         JsonNode a = first.get("features");

@@ -21,21 +21,25 @@ import org.junit.jupiter.api.Test;
 class FailedSamplesRestartTest extends FailingEngineTopology {
 
     /**
-     * A restart between a record's failed sample and its last one: TopologyTestDriver deletes its state on
-     * close, so the new task's store gets the old one's changelog, as a task without local state does.
+     * A restart between a record's failed sample and its last one, once a commit has made the failure
+     * durable: TopologyTestDriver deletes its state on close, so the new tasks' stores get the old ones'
+     * changelogs, as tasks without local state do.
      */
     @Test
     void shouldKeepTheFailedSamplesAcrossARestartAndDeadLetterTheRecordOnceWhenItsLastSampleIsAnalysed() {
         start(2);
         engine.poisoned.add("b-0#1");
         byte[] record = sendBatch(0, 3);
+        durable();
         List<KeyValue<String, byte[]>> writes = changelogWrites();
+        List<KeyValue<String, byte[]>> monitorWrites = monitorWrites();
         assertTrue(deadLetters.isEmpty());
         driver.close();
 
         engine.poisoned.clear();
         start(2);
         restore(writes);
+        restoreMonitors(monitorWrites);
         // the new driver numbers offsets from 0: the record comes again (its offset was not committed), then s-1
         sendBatch(0, 3);
         sendOne(1);
@@ -46,6 +50,32 @@ class FailedSamplesRestartTest extends FailingEngineTopology {
         assertEquals("1", header(dead, DeadLetters.SAMPLES), "the failed bit came back from the store");
         assertTrue(DeadLetters.read(dead.headers()).orElseThrow().message().contains("before the task restarted"));
         assertEquals(3, samplesSeen(), "b-0#0 before the restart, b-0#2 and s-1 after; the record delivered again is not taken twice");
+    }
+
+    /**
+     * The same restart before any commit made the failure durable: the store holds the record as it
+     * came, so all three samples are analysed again; the engine is fixed now, so the failed one passes
+     * and nothing is dead-lettered. At least once: the failure was never acknowledged anywhere, and
+     * the monitor takes each sample once.
+     */
+    @Test
+    void shouldAnalyseTheWholeRecordAgainWhenTheRestartCameBeforeTheFailureWasDurable() {
+        start(2);
+        engine.poisoned.add("b-0#1");
+        sendBatch(0, 3);
+        List<KeyValue<String, byte[]>> writes = changelogWrites();
+        List<KeyValue<String, byte[]>> monitorWrites = monitorWrites();
+        driver.close();
+
+        engine.poisoned.clear();
+        start(2);
+        restore(writes);
+        restoreMonitors(monitorWrites);
+        sendBatch(0, 3);
+        sendOne(1);
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertTrue(deadLetters.readRecordsToList().isEmpty(), "the failure was not durable: retried, and it passes now");
+        assertEquals(4, samplesSeen(), "b-0#0 once (its row was taken before the restart), b-0#1, b-0#2 and s-1");
     }
 
     /**

@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class FailingEngineTopology {
     private static final String APP = "failing-engine-topology";
-    private static final String CHANGELOG = APP + "-" + TopologyProducer.MONITOR_STORE + "-changelog";
+    private static final String CHANGELOG = APP + "-" + TopologyProducer.ANALYSIS_STORE + "-changelog";
+    private static final String MONITOR_CHANGELOG = APP + "-" + TopologyProducer.MONITOR_STORE + "-changelog";
     static final Instant START = Instant.parse("2026-12-10T10:00:00Z");
     static final DriftSettings DRIFT = new DriftSettings(8, 8, 16, 0.05, 200, 4, Combiner.MAX_ABS, 1L);
     static final ModelVersion MV = new ModelVersion(DemoRecords.MODEL, DemoRecords.VERSION);
@@ -60,6 +61,7 @@ abstract class FailingEngineTopology {
     TestInputTopic<byte[], byte[]> samples;
     TestOutputTopic<byte[], byte[]> deadLetters;
     TestOutputTopic<String, byte[]> changelog;
+    TestOutputTopic<String, byte[]> monitorChangelog;
 
     /** The registry's engine, throwing for the sample ids in {@code poisoned}, or for every batch while {@code broken}. */
     static final class FlakyEngine implements BatchAnalysis.Engine {
@@ -104,6 +106,7 @@ abstract class FailingEngineTopology {
         samples = driver.createInputTopic(Topics.INFERENCE_SAMPLES, new ByteArraySerializer(), new ByteArraySerializer());
         deadLetters = driver.createOutputTopic(Topics.INFERENCE_SAMPLES_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         changelog = driver.createOutputTopic(CHANGELOG, new StringDeserializer(), new ByteArrayDeserializer());
+        monitorChangelog = driver.createOutputTopic(MONITOR_CHANGELOG, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     static long time(int i) {
@@ -140,16 +143,48 @@ abstract class FailingEngineTopology {
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
-    /** Returns the writes of the task's store that its changelog has received since the last call. */
+    /** Returns the writes of the analysis task's store that its changelog has received since the last call. */
     List<KeyValue<String, byte[]>> changelogWrites() {
+        return writes(changelog);
+    }
+
+    /** Returns the writes of the monitor task's store that its changelog has received since the last call. */
+    List<KeyValue<String, byte[]>> monitorWrites() {
+        return writes(monitorChangelog);
+    }
+
+    private static List<KeyValue<String, byte[]>> writes(TestOutputTopic<String, byte[]> topic) {
         List<KeyValue<String, byte[]>> writes = new ArrayList<>();
-        changelog.readRecordsToList().forEach(w -> writes.add(new KeyValue<>(w.key(), w.value())));
+        topic.readRecordsToList().forEach(w -> writes.add(new KeyValue<>(w.key(), w.value())));
         return writes;
     }
 
-    /** Restores changelog writes into the store of a task that has taken no record yet, as Kafka Streams restores a task. */
+    /** Restores changelog writes into the monitor store of a task that has taken no row yet. */
+    void restoreMonitors(List<KeyValue<String, byte[]>> writes) {
+        restore(driver.getKeyValueStore(TopologyProducer.MONITOR_STORE), writes);
+    }
+
+    /**
+     * Lets the analysis task write the state its samples reached before the last commit (a punctuation
+     * after it; TopologyTestDriver commits after every record): what it defers until their rows are on
+     * the broker (PendingSamples).
+     */
+    void durable() {
+        driver.advanceWallClockTime(java.time.Duration.ofMillis(500));
+    }
+
+    /** Returns the analysis task's stored pending record at partition 0 and {@code offset}, null when none. */
+    PendingRecord storedPending(long offset) {
+        byte[] v = driver.<String, byte[]>getKeyValueStore(TopologyProducer.ANALYSIS_STORE).get(PendingRecord.storeKey(0, offset));
+        return v == null ? null : PendingRecord.fromBytes(v);
+    }
+
+    /** Restores changelog writes into the analysis store of a task that has taken no record yet, as Kafka Streams restores a task. */
     void restore(List<KeyValue<String, byte[]>> writes) {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(TopologyProducer.MONITOR_STORE);
+        restore(driver.getKeyValueStore(TopologyProducer.ANALYSIS_STORE), writes);
+    }
+
+    private static void restore(KeyValueStore<String, byte[]> store, List<KeyValue<String, byte[]>> writes) {
         for (KeyValue<String, byte[]> w : writes) {
             if (w.value == null) {
                 store.delete(w.key);

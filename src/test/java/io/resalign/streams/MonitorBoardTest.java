@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resalign.drift.ModelVersion;
+import io.resalign.service.AlignmentReport;
+import io.resalign.service.MonitorGauges;
 import io.resalign.testing.LogCapture;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,10 +16,15 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
-/** The command path between the REST threads and the stream tasks, without Kafka; time is a clock the test moves. */
+/**
+ * The command path between the REST threads and the stream tasks, without Kafka (time is a clock the
+ * test moves), and what the board serves of a monitor while a task of this instance holds it.
+ */
 class MonitorBoardTest {
     private static final ModelVersion DEMO = new ModelVersion("demo-mlp", "1");
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -180,5 +187,50 @@ class MonitorBoardTest {
                 }), "not swallowed: the uncaught-exception and send policies decide (docs/kafka.md, \"Failures\")");
         assertSame(failure, thrown);
         assertSame(failure, sent.outcome().handle((o, e) -> e).getNow(null), "the REST caller hears of it too");
+    }
+
+    /** A report of {@code mv} whose window ends at {@code end}. */
+    private static AlignmentReport report(ModelVersion mv, long end) {
+        return new AlignmentReport(1, mv.model(), mv.version(), new AlignmentReport.Window(0, end, 0, 1, 2, 2, 2), List.of(),
+                new AlignmentReport.Reference("first_samples", 0, 10, 1.0),
+                new AlignmentReport.Drift(1.0, 2.0, 0.5, 0, 0.001, "max_abs", 3, List.of(), List.of()), "cpu", null, null);
+    }
+
+    /** A monitor of {@code mv} with {@code windows} windows tested. */
+    private static MonitorGauges values(ModelVersion mv, long windows) {
+        return new MonitorGauges(mv.model(), mv.version(), Map.of(), Map.of(), 1.0, 2.0, 0, 60.0, false, 10, 100, windows, 0,
+                Double.NaN, Double.NaN, 0, 0);
+    }
+
+    @Test
+    void shouldServeNoReportNorValuesOfAModelVersionOnceTheTaskHoldingItsMonitorMovedAway() {
+        ModelVersion other = new ModelVersion("demo-mlp", "2");
+        board.publish(report(DEMO, 1_000));
+        board.publish(values(DEMO, 3));
+        board.publish(report(other, 2_000));
+        board.publish(values(other, 4));
+
+        board.forget(DEMO); // the task holding the monitor of demo-mlp:1 closed: it moved to another instance
+
+        assertEquals(Optional.empty(), board.latest(DEMO), "its last report is not this instance's to answer any more");
+        assertEquals(Optional.empty(), board.values(DEMO));
+        assertEquals(2_000, board.latest(other).orElseThrow().window().endTime(), "a monitor still held here is served");
+        assertEquals(4, board.values(other).orElseThrow().windowsTested());
+        board.forget(DEMO); // twice: nothing more to forget
+        assertEquals(Optional.empty(), board.latest(DEMO));
+    }
+
+    @Test
+    void shouldServeTheNewValuesWhenATaskHereHoldsTheMonitorAgain() {
+        board.publish(report(DEMO, 1_000));
+        board.publish(values(DEMO, 3));
+        board.forget(DEMO);
+
+        board.publish(values(DEMO, 7)); // the monitor came back to a task of this instance, no window closed yet
+
+        assertEquals(7, board.values(DEMO).orElseThrow().windowsTested());
+        assertEquals(Optional.empty(), board.latest(DEMO), "the report of the earlier stay is not brought back");
+        board.publish(report(DEMO, 5_000));
+        assertEquals(5_000, board.latest(DEMO).orElseThrow().window().endTime());
     }
 }

@@ -6,10 +6,7 @@ import io.resalign.drift.ModelVersion;
 import io.resalign.metrics.ResalignMetrics;
 import io.resalign.service.EngineBudget;
 import io.resalign.service.MicroBatcher;
-import io.resalign.service.ModelMonitor;
 import io.resalign.service.ModelRegistry;
-import io.resalign.service.MonitorGauges;
-import io.resalign.service.SourcePositions;
 import io.resalign.service.StateRecords;
 import io.resalign.streams.record.Decoded;
 import io.resalign.streams.record.SampleDecoder;
@@ -27,79 +24,70 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.jboss.logging.Logger;
 
 /**
- * Takes sample records from the samples topic to alignment reports: decodes each record (a bad
- * one goes, unchanged, to the dead-letter topic with the reason in its headers), groups the
- * samples per model version in a {@link MicroBatcher}, and has each batch analysed
- * ({@link BatchAnalysis}: the {@link ModelRegistry}'s engine, then the model version's
- * {@link ModelMonitor}, the report of every window that closes forwarded).
+ * The analysis stage: takes sample records from the samples topic to feature rows. Decodes each
+ * record (a bad one goes, unchanged, to the dead-letter topic with the reason in its headers),
+ * groups the samples per model version in a {@link MicroBatcher}, and has each batch analysed
+ * ({@link BatchAnalysis}: the {@link ModelRegistry}'s engine), whose feature rows go, keyed by model
+ * version, to the monitor stage ({@link MonitorProcessor}) that owns the model version's monitor.
+ * Any partition of the samples topic, whatever the producer's key: the engine's work spreads over
+ * every task and instance, and the monitor of a model version is one. A wall-clock punctuator sends
+ * the batches that waited long enough.
  *
- * <p>Monitors live in the task's key-value store (with a changelog) as bounded records
- * ({@link io.resalign.service.MonitorRecords}: a head per model version, the reference in chunks, the
- * last window); {@link TaskMonitors} caches them, saves them after every batch and command (the
- * head, and the parts that changed), and reads them back with {@link ModelMonitor#load} on first use,
- * so a restarted or migrated task resumes with the same reference. A wall-clock punctuator sends the
- * batches that waited long enough and applies the operators' commands ({@link MonitorBoard}).
- *
- * <p>A batch that fails in the engine or the monitor costs only its samples that fail: it is
- * bisected ({@link BatchAnalysis}), the samples that pass are applied, and a record with failed
- * samples goes to the dead-letter topic with reason {@code internal_error} once, when none of its
- * samples is pending any more, naming the samples it stands for. A record that arrives with such a
- * header (a replayed dead letter) has only those samples taken.
+ * <p>A batch that fails in the engine costs only its samples that fail: it is bisected
+ * ({@link BatchAnalysis}), the samples that pass go on, and a record with failed samples goes to the
+ * dead-letter topic with reason {@code internal_error} once, when none of its samples is pending any
+ * more, naming the samples it stands for. A record that arrives with such a header (a replayed dead
+ * letter) has only those samples taken.
  *
  * <p>Samples waiting for their batch are not lost when the task closes or dies: every record with
- * pending samples is kept in the monitor store too (a {@link PendingRecord} per record;
- * {@link PendingSamples} keeps it) until all of its samples are analysed or dead-lettered. A task
- * that starts (after a restart or a migration) reads them before its first record and re-enqueues them, in
- * the order they came, before it takes any new record. And no sample is counted twice: each monitor
- * head holds the last source position it took ({@link io.resalign.service.SourcePositions}), saved
- * with the counts, and a sample at or before it, delivered again after a crash, is not taken
- * (docs/kafka.md, "Delivery guarantees").
+ * pending samples is kept in the task's store (a {@link PendingRecord} per record;
+ * {@link PendingSamples} keeps it) until all of its samples are analysed or dead-lettered, and a
+ * sample counts as done there only once its row is on the broker ({@link CommitEpochs}). A task that
+ * starts (after a restart or a migration) reads them before its first record and re-enqueues them,
+ * in the order they came, before it takes any new record. A sample analysed twice after a crash (its
+ * row was sent, the store did not say so yet) is taken once by the monitor stage, whose source
+ * positions recognise it (docs/kafka.md, "Delivery guarantees").
  */
-final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte[]> {
-    private static final Logger LOG = Logger.getLogger(AlignmentProcessor.class);
+final class AnalysisProcessor implements Processor<byte[], byte[], Object, Emitted> {
+    private static final Logger LOG = Logger.getLogger(AnalysisProcessor.class);
 
     private final ModelRegistry registry;
     private final BatchAnalysis.Engine engine;
     private final SampleDecoder decoder;
     private final ResalignMetrics metrics;
-    private final MonitorBoard board;
     private final EngineBudget budget;
     private final ProcessorSettings settings;
     private final Map<ModelVersion, MicroBatcher> batchers = new HashMap<>();
-    private ProcessorContext<Object, byte[]> context;
-    private TaskMonitors monitors;
+    private ProcessorContext<Object, Emitted> context;
     private PendingSamples pending;
     private BatchAnalysis analysis;
-    private MonitorBoard.Inbox inbox;
 
     /** Creates the processor of a task; {@code engine} analyses its batches ({@code registry::analyse} but in tests). */
-    AlignmentProcessor(ModelRegistry registry, BatchAnalysis.Engine engine, SampleDecoder decoder, ResalignMetrics metrics,
-            MonitorBoard board, EngineBudget budget, ProcessorSettings settings) {
+    AnalysisProcessor(ModelRegistry registry, BatchAnalysis.Engine engine, SampleDecoder decoder, ResalignMetrics metrics,
+            EngineBudget budget, ProcessorSettings settings) {
         this.registry = registry;
         this.engine = engine;
         this.decoder = decoder;
         this.metrics = metrics;
-        this.board = board;
         this.budget = budget;
         this.settings = settings;
     }
 
     @Override
-    public void init(ProcessorContext<Object, byte[]> context) {
+    public void init(ProcessorContext<Object, Emitted> context) {
         this.context = context;
-        StateRecords records = MonitorStore.records(context.getStateStore(TopologyProducer.MONITOR_STORE));
-        this.monitors = new TaskMonitors(records, registry, settings.drift());
+        StateRecords records = MonitorStore.records(context.getStateStore(TopologyProducer.ANALYSIS_STORE));
         // Taken up before the first record or punctuation, not here: analysing a full batch
-        // forwards reports and dead letters, which init may not do.
-        this.pending = new PendingSamples(records, context.getStateStore(TopologyProducer.LEGACY_PENDING_STORE));
-        this.analysis = new BatchAnalysis(context, engine, monitors, pending, metrics, board,
-                monitor -> publish(monitor, context.currentSystemTimeMs()));
-        this.inbox = board.open();
+        // forwards rows and dead letters, which init may not do.
+        this.pending = new PendingSamples(records, context.getStateStore(TopologyProducer.LEGACY_PENDING_STORE),
+                context.getStateStore(TopologyProducer.COMMIT_EPOCHS));
+        this.analysis = new BatchAnalysis(context, engine, registry::schema, pending, metrics);
         context.schedule(settings.punctuation(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        pending.writeDurable();
         resumePending();
         RecordMetadata meta = context.recordMetadata().orElse(null);
         String topic = meta == null ? Topics.INFERENCE_SAMPLES : meta.topic();
@@ -118,19 +106,13 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
         if (decoded instanceof Decoded.Rejection rejection) {
             metrics.rejected(rejection.reason());
             PendingRecord whole = PendingRecord.of(record, topic, partition, offset, -1, new BitSet());
-            context.forward(whole.deadLetter(rejection, null, context.currentSystemTimeMs()), TopologyProducer.DLQ_BOUND);
+            deadLetter(whole.deadLetter(rejection, null, context.currentSystemTimeMs()));
             return;
         }
         List<SampleRecord> samples = decoded.samples();
         ModelVersion mv = new ModelVersion(samples.get(0).model(), samples.get(0).version());
         // indices stay the record's: positions and pending bits name sample i of the record whatever the selection
         BitSet taken = decoded.selected();
-        taken.clear(0, keepable ? firstNotTaken(mv, partition, offset, samples.size()) : 0);
-        if (taken.isEmpty()) {
-            // At-least-once after a crash: the monitor's head, saved with the batch, ran ahead of the committed offset.
-            LOG.debugf("Record %s-%d@%d was taken already by %s; not taken again", topic, partition, offset, key(mv));
-            return;
-        }
         // all of them pending from here on, so that a batch taking the first does not find the record finished
         PendingRecord origin = PendingRecord.of(record, topic, partition, offset, samples.size(), (BitSet) taken.clone());
         metrics.samplesIn(mv, taken.cardinality());
@@ -156,25 +138,13 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             batcher.drain().ifPresent(b -> analysis.analyse(mv, b));
         }
         // Kept only when samples of it still wait: a record that completed a batch, or whose samples
-        // were all skipped, never reaches the store (unless a failed sample of it had to be written first,
-        // BatchAnalysis). Writing after the analysis is safe, because offsets are committed (and, under
-        // exactly_once_v2, the transaction ends) only between two calls of process.
-        if (keepable) {
-            pending.keepIfWaiting(origin);
+        // were all skipped, never reaches the store. Written as it came (every sample it takes pending):
+        // the rows of the samples analysed in this call are not on the broker yet (PendingSamples).
+        // Writing after the analysis is safe, because offsets are committed (and, under exactly_once_v2,
+        // the transaction ends) only between two calls of process.
+        if (keepable && !origin.isDone()) {
+            pending.keepIfWaiting(origin, PendingRecord.of(record, topic, partition, offset, samples.size(), taken).toBytes());
         }
-    }
-
-    /**
-     * Returns the index of the first sample of the record at {@code partition} and {@code offset}
-     * that the monitor of {@code mv} has not taken yet ({@code count} when it has taken them all).
-     */
-    private int firstNotTaken(ModelVersion mv, int partition, long offset, int count) {
-        SourcePositions positions = monitors.get(mv).positions();
-        int first = 0;
-        while (first < count && positions.covers(partition, offset, first)) {
-            first++;
-        }
-        return first;
     }
 
     /**
@@ -213,7 +183,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             try {
                 p = PendingRecord.fromBytes(value);
             } catch (IllegalArgumentException e) {
-                LOG.errorf("A value of store %s is not a pending record (%s); it is dropped", TopologyProducer.MONITOR_STORE,
+                LOG.errorf("A value of store %s is not a pending record (%s); it is dropped", TopologyProducer.ANALYSIS_STORE,
                         e.getMessage());
                 continue; // its key is unknown without a readable value; the changelog keeps it until compaction
             }
@@ -225,7 +195,7 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             if (decoded instanceof Decoded.Rejection rejection) {
                 metrics.rejected(rejection.reason());
                 // standing for the samples not analysed: those analysed before are counted already
-                context.forward(p.deadLetter(rejection, p.unresolved(), now), TopologyProducer.DLQ_BOUND);
+                deadLetter(p.deadLetter(rejection, p.unresolved(), now));
                 pending.delete(p);
                 continue;
             }
@@ -237,73 +207,44 @@ final class AlignmentProcessor implements Processor<byte[], byte[], Object, byte
             }
             MicroBatcher batcher = batcher(mv);
             pending.keptAlready(p);
-            SourcePositions positions = monitors.get(mv).positions();
-            for (int i = p.pending().nextSetBit(0); i >= 0 && i < samples.size(); i = p.pending().nextSetBit(i + 1)) {
-                if (positions.covers(p.partition(), p.offset(), i)) {
-                    // analysed, and its head saved, before the crash that left the record here
-                    if (p.markDone(i)) {
-                        analysis.finished(p, mv);
-                    }
-                } else {
-                    pending.waits(p, i, samples.get(i));
-                    metrics.pending(mv, 1);
-                    resumed++;
-                    analyseWhenDue(mv, batcher, batcher.readmit(samples.get(i), now));
-                }
-            }
-            if (p.isDone()) {
+            if (p.pending().isEmpty()) {
+                analysis.finished(p, mv); // only failed samples left: the dead letter the crash kept from going
                 pending.delete(p);
+                continue;
+            }
+            // every pending sample again: one whose row was sent before the crash is recognised by the monitor stage
+            for (int i = p.pending().nextSetBit(0); i >= 0 && i < samples.size(); i = p.pending().nextSetBit(i + 1)) {
+                pending.waits(p, i, samples.get(i));
+                metrics.pending(mv, 1);
+                resumed++;
+                analyseWhenDue(mv, batcher, batcher.readmit(samples.get(i), now));
             }
         }
         if (resumed > 0) {
-            LOG.infof("Resumed %d pending samples of %d records from store %s", resumed, values.size(), TopologyProducer.MONITOR_STORE);
+            LOG.infof("Resumed %d pending samples of %d records from store %s", resumed, values.size(), TopologyProducer.ANALYSIS_STORE);
         }
     }
 
     private void punctuate(long now) {
+        pending.writeDurable();
         resumePending();
-        inbox.drain((mv, command) -> command(mv, command, now));
         for (var entry : List.copyOf(batchers.entrySet())) {
             entry.getValue().poll(now).ifPresent(b -> analysis.analyse(entry.getKey(), b));
         }
-        for (ModelMonitor monitor : monitors.all()) {
-            publish(monitor, now);
-        }
     }
 
-    private boolean command(ModelVersion mv, MonitorBoard.Command command, long now) {
-        if (!monitors.holds(mv)) {
-            return false;
-        }
-        ModelMonitor monitor = monitors.get(mv);
-        boolean applied;
-        try {
-            applied = MonitorBoard.apply(monitor, command, now);
-            monitors.save(monitor);
-        } catch (RuntimeException e) {
-            monitors.forget(mv); // possibly half-changed: the next use reads the stored state back (MonitorBoard logs it)
-            throw e;
-        }
-        publish(monitor, now);
-        LOG.infof("%s on %s: %s", command, key(mv), applied ? "applied" : "nothing to do");
-        return applied;
+    private void deadLetter(Record<Object, byte[]> letter) {
+        context.forward(letter.withValue(new Emitted.DeadLetter(letter.value())));
     }
 
-    private void publish(ModelMonitor monitor, long now) {
-        MonitorGauges values = monitor.gauges(now);
-        metrics.publish(values);
-        board.publish(values);
-    }
-
-    /** Returns the key of a model version's reports, {@code model:version} (docs/reports.md). */
+    /** Returns the key of a model version's rows and reports, {@code model:version} (docs/reports.md): the monitor stage is partitioned by it. */
     static String key(ModelVersion mv) {
         return mv.model() + ":" + mv.version();
     }
 
     @Override
     public void close() {
-        board.close(inbox);
-        // Pending samples are not analysed here (close may not forward): they are in the pending
+        // Pending samples are not analysed here (close may not forward): they are in the task's
         // store, and the task's next owner takes them from there (docs/kafka.md, delivery guarantees).
         batchers.forEach((mv, b) -> metrics.pending(mv, -b.pending()));
     }
