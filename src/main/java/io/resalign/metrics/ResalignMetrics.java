@@ -10,7 +10,6 @@ import io.resalign.service.AlignmentReport;
 import io.resalign.service.ModelStatus;
 import io.resalign.service.MonitorGauges;
 import io.resalign.sample.RejectReason;
-import io.resalign.sample.SampleRecord;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -166,26 +165,14 @@ public class ResalignMetrics {
     }
 
     /**
-     * Records the sample-to-metric latency of samples a monitor just took, from their event times
-     * (epoch ms): the monitor stage's view, which has the rows, not the records.
+     * Records the sample-to-metric latency of samples a monitor just took: from each one's event time
+     * (epoch ms; its payload's timestamp, else its record's) to {@code nowMillis}, 0 for a time in the
+     * future (clock skew), so that {@code _count} stays the number of samples applied.
      */
     public void rowsApplied(ModelVersion mv, long[] timestamps, long nowMillis) {
         Timer latency = of(mv).latency;
         for (long t : timestamps) {
             latency.record(Duration.ofMillis(Math.max(0, nowMillis - t)));
-        }
-    }
-
-    /**
-     * Records the sample-to-metric latency of every sample of a batch whose metrics were applied at
-     * wall-clock {@code nowMillis}: now minus the sample's timestamp (the producer's, else the Kafka
-     * record's). A timestamp in the future (clock skew between producer and service) counts as 0,
-     * so that the histogram's count stays the number of samples applied.
-     */
-    public void samplesApplied(ModelVersion mv, List<SampleRecord> batch, long nowMillis) {
-        Timer latency = of(mv).latency;
-        for (SampleRecord sample : batch) {
-            latency.record(Duration.ofMillis(Math.max(0, nowMillis - sample.timestamp())));
         }
     }
 

@@ -21,13 +21,12 @@ import org.apache.kafka.streams.processor.api.Record;
  * once, when none of its samples is pending any more, standing for its failed samples only
  * ({@link #deadLetter}).
  *
- * <p>It is kept in the monitor store ({@link TopologyProducer#MONITOR_STORE}) under
+ * <p>It is kept in the analysis store ({@link TopologyProducer#ANALYSIS_STORE}) under
  * {@link #storeKey()} ({@value #KEY_PREFIX}, then partition and offset zero-padded, so that the
- * store iterates in the order the task took the records), beside the monitor heads: one store, one
- * changelog partition per task, so a crash leaves a prefix of the task's writes, in which a monitor
- * head that counts a batch always comes before the deletion of the batch's records. The changelog
+ * store iterates in the order the task took the records); a state in which samples are done is
+ * written only once their feature rows are on the broker ({@link PendingSamples}). The changelog
  * is what lets a restarted or migrated task analyse the samples that its predecessor accepted but
- * had not analysed (docs/kafka.md, "Delivery guarantees"). Samples skipped by the rate limit are
+ * had not sent on (docs/kafka.md, "Delivery guarantees"). Samples skipped by the rate limit are
  * never pending.
  *
  * <p>{@code pending} and {@code failed} are mutable (the processor marks samples done as their

@@ -3,7 +3,6 @@ package io.resalign.bench;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.resalign.drift.ModelVersion;
 import io.resalign.metrics.ResalignMetrics;
-import io.resalign.sample.SampleRecord;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,11 +24,11 @@ final class AppliedSamples extends ResalignMetrics {
     }
 
     @Override
-    public void samplesApplied(ModelVersion mv, List<SampleRecord> batch, long nowMillis) {
-        super.samplesApplied(mv, batch, nowMillis);
+    public void rowsApplied(ModelVersion mv, long[] timestamps, long nowMillis) {
+        super.rowsApplied(mv, timestamps, nowMillis);
         synchronized (applied) {
-            for (SampleRecord sample : batch) {
-                applied.add(new Applied(nowMillis, Math.max(0, nowMillis - sample.timestamp())));
+            for (long t : timestamps) {
+                applied.add(new Applied(nowMillis, Math.max(0, nowMillis - t)));
             }
         }
     }

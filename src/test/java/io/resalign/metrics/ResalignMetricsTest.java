@@ -80,7 +80,7 @@ class ResalignMetricsTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ResalignMetrics metrics = new ResalignMetrics(registry);
 
-        metrics.samplesApplied(MV, List.of(sample("a", NOW - 1_500), sample("b", NOW - 250), sample("c", NOW - 3_000)), NOW);
+        metrics.rowsApplied(MV, times(sample("a", NOW - 1_500), sample("b", NOW - 250), sample("c", NOW - 3_000)), NOW);
 
         Timer latency = registry.find(ResalignMetrics.SAMPLE_LATENCY).tags("model", "demo-mlp", "version", "1").timer();
         assertNotNull(latency, "no " + ResalignMetrics.SAMPLE_LATENCY + " timer for demo-mlp:1");
@@ -99,7 +99,7 @@ class ResalignMetricsTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ResalignMetrics metrics = new ResalignMetrics(registry);
 
-        metrics.samplesApplied(MV, List.of(sample("ahead", NOW + 5_000)), NOW);
+        metrics.rowsApplied(MV, times(sample("ahead", NOW + 5_000)), NOW);
 
         Timer latency = registry.find(ResalignMetrics.SAMPLE_LATENCY).timer();
         assertEquals(1, latency.count());
@@ -251,7 +251,7 @@ class ResalignMetricsTest {
                 ModelStatus.State.LOADED, "cpu", 5, "", 10)));
         metrics.samplesIn(MV, 16);
         metrics.batchDone(MV, 16, TimeUnit.MILLISECONDS.toNanos(40));
-        metrics.samplesApplied(MV, List.of(sample("a", NOW - 1_000)), NOW);
+        metrics.rowsApplied(MV, times(sample("a", NOW - 1_000)), NOW);
         metrics.report(MV, report(1, 0));
         metrics.pending(MV, 3);
         metrics.publish(monitor(MV, 2.0, 1.25));
@@ -344,5 +344,9 @@ class ResalignMetricsTest {
         String scrape = prometheus.scrape();
         assertEquals(17, monitorSeries(scrape, MV).size(), scrape);
         assertTrue(scrape.contains("resalign_drift_statistic{model=\"demo-mlp\",version=\"1\",} 9.0"), scrape);
+    }
+
+    private static long[] times(SampleRecord... samples) {
+        return java.util.Arrays.stream(samples).mapToLong(SampleRecord::timestamp).toArray();
     }
 }
