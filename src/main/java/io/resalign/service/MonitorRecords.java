@@ -106,6 +106,21 @@ public final class MonitorRecords {
         return true;
     }
 
+    /**
+     * Returns the keys of every record of {@code mv}'s state in {@code records}, its head last (so that
+     * a copy written in this order has the head only once the parts it names are there); empty when
+     * there is no head.
+     */
+    public static List<String> keysOf(StateRecords records, ModelVersion mv) {
+        String head = headKey(mv);
+        if (records.get(head) == null) {
+            return List.of();
+        }
+        List<String> keys = new java.util.ArrayList<>(records.keysWithPrefix(head + "/"));
+        keys.add(head);
+        return keys;
+    }
+
     /** Says whether a head record (of either form: tag, format version, then model and version) is the state of {@code mv}. */
     private static boolean namesModelVersion(byte[] head, ModelVersion mv) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(head, 2, Math.max(0, head.length - 2)))) {

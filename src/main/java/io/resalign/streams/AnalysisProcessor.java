@@ -61,6 +61,7 @@ final class AnalysisProcessor implements Processor<byte[], byte[], Object, Emitt
     private ProcessorContext<Object, Emitted> context;
     private PendingSamples pending;
     private BatchAnalysis analysis;
+    private StateRecords records;
 
     /** Creates the processor of a task; {@code engine} analyses its batches ({@code registry::analyse} but in tests). */
     AnalysisProcessor(ModelRegistry registry, BatchAnalysis.Engine engine, SampleDecoder decoder, ResalignMetrics metrics,
@@ -76,7 +77,7 @@ final class AnalysisProcessor implements Processor<byte[], byte[], Object, Emitt
     @Override
     public void init(ProcessorContext<Object, Emitted> context) {
         this.context = context;
-        StateRecords records = MonitorStore.records(context.getStateStore(TopologyProducer.ANALYSIS_STORE));
+        this.records = MonitorStore.records(context.getStateStore(TopologyProducer.ANALYSIS_STORE));
         // Taken up before the first record or punctuation, not here: analysing a full batch
         // forwards rows and dead letters, which init may not do.
         this.pending = new PendingSamples(records, context.getStateStore(TopologyProducer.LEGACY_PENDING_STORE),
@@ -176,6 +177,7 @@ final class AnalysisProcessor implements Processor<byte[], byte[], Object, Emitt
         if (values == null) {
             return;
         }
+        sendLegacyMonitors();
         long now = context.currentSystemTimeMs();
         int resumed = 0;
         for (byte[] value : values) {
@@ -222,6 +224,25 @@ final class AnalysisProcessor implements Processor<byte[], byte[], Object, Emitt
         }
         if (resumed > 0) {
             LOG.infof("Resumed %d pending samples of %d records from store %s", resumed, values.size(), TopologyProducer.ANALYSIS_STORE);
+        }
+    }
+
+    /**
+     * Sends the monitors a build before the two stages kept in this store to the monitor stage
+     * ({@link MonitorTransfer}), once, and deletes them here once a commit has acknowledged the parts.
+     */
+    private void sendLegacyMonitors() {
+        int partition = context.taskId().partition();
+        for (ModelVersion mv : registry.loaded()) {
+            List<MonitorTransfer.Part> parts = MonitorTransfer.parts(records, mv, partition);
+            for (MonitorTransfer.Part part : parts) {
+                context.forward(new Record<Object, Emitted>(key(mv), new Emitted.Transfer(part.toBytes()), context.currentSystemTimeMs()));
+                pending.deleteLater(part.key());
+            }
+            if (!parts.isEmpty()) {
+                LOG.infof("Monitor state of %s (%d records) found in store %s of partition %d, where builds before the two stages kept it:"
+                        + " sent to the monitor stage", mv, parts.size(), TopologyProducer.ANALYSIS_STORE, partition);
+            }
         }
     }
 

@@ -13,6 +13,9 @@ sealed interface Emitted {
     /** The feature rows of one analysed part of a batch ({@link io.resalign.service.FeatureRow#encodeAll}). */
     record Rows(byte[] bytes) implements Emitted {}
 
+    /** A part of a monitor state an earlier build kept in the analysis store, on its way to the monitor stage ({@link MonitorTransfer}). */
+    record Transfer(byte[] bytes) implements Emitted {}
+
     /** An alignment report, JSON (docs/reports.md). */
     record Report(byte[] bytes) implements Emitted {}
 

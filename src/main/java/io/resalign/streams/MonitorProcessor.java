@@ -48,6 +48,7 @@ final class MonitorProcessor implements Processor<String, byte[], Object, Emitte
     private final ProcessorSettings settings;
     private ProcessorContext<Object, Emitted> context;
     private TaskMonitors monitors;
+    private StateRecords store;
     private MonitorBoard.Inbox inbox;
     /** The model versions whose monitor gauges and report this task has published: retired when it closes. */
     private final java.util.Set<ModelVersion> published = new java.util.HashSet<>();
@@ -62,14 +63,21 @@ final class MonitorProcessor implements Processor<String, byte[], Object, Emitte
     @Override
     public void init(ProcessorContext<Object, Emitted> context) {
         this.context = context;
-        StateRecords records = MonitorStore.records(context.getStateStore(TopologyProducer.MONITOR_STORE));
-        this.monitors = new TaskMonitors(records, registry, settings.drift());
+        this.store = MonitorStore.records(context.getStateStore(TopologyProducer.MONITOR_STORE));
+        this.monitors = new TaskMonitors(store, registry, settings.drift());
         this.inbox = board.open();
         context.schedule(settings.punctuation(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
+        if (MonitorTransfer.isPart(record.value())) {
+            MonitorTransfer.Part part = MonitorTransfer.Part.fromBytes(record.value());
+            if (MonitorTransfer.receive(store, part)) {
+                monitors.forget(part.mv()); // read from the store at its next use
+            }
+            return;
+        }
         List<FeatureRow> rows;
         try {
             rows = FeatureRow.decodeAll(record.value());

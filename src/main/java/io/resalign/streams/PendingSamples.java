@@ -212,6 +212,11 @@ final class PendingSamples {
         }
     }
 
+    /** Deletes a record of the store (not a pending one) once a commit has passed: what was sent for it is on the broker by then. */
+    void deleteLater(String key) {
+        deferred.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Deferred(epochs.current(), null));
+    }
+
     /** Returns where a waiting sample came from. */
     Position position(SampleRecord sample) {
         Slot s = slots.get(sample);

@@ -143,7 +143,7 @@ public class TopologyProducer {
         deadLetters(analysed, "", metrics, dlqMaxRecordBytes);
 
         KStream<Object, Emitted> monitored = analysed
-                .filter((k, v) -> v instanceof Emitted.Rows, Named.as("rows"))
+                .filter((k, v) -> v instanceof Emitted.Rows || v instanceof Emitted.Transfer, Named.as("rows"))
                 .map((k, v) -> KeyValue.pair((String) k, v.bytes()), Named.as("row-bytes"))
                 .repartition(Repartitioned.<String, byte[]>as(FEATURE_ROWS).withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()))
                 .process(() -> new MonitorProcessor(registry, metrics, board, settings), Named.as(MONITOR), MONITOR_STORE);

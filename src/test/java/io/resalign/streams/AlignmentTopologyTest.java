@@ -4,6 +4,8 @@ import io.resalign.config.Topics;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -287,6 +289,49 @@ class AlignmentTopologyTest {
         assertEquals(before.drift().threshold(), after.drift().threshold());
         assertTrue(reports.isEmpty());
         assertTrue(deadLetters.isEmpty());
+    }
+
+    /**
+     * An upgrade from a build before the two stages: the monitor state lies in the analysis store
+     * (`model-monitors`), where the single stage kept it. The analysis task sends it to the monitor
+     * stage before its first record, the monitor stage moves it into place, and the analysis task
+     * deletes its copy once a commit has passed: the reference comes back, the ordinals continue.
+     */
+    @Test
+    void shouldCarryAMonitorAnEarlierBuildKeptInTheAnalysisStoreToTheMonitorStage() {
+        start(4, 1000, 0);
+        sendValid(16 + 8);
+        AlignmentReport before = AlignmentReport.fromJson(reports.readRecord().value());
+        Map<String, byte[]> old = new HashMap<>();
+        try (KeyValueIterator<String, byte[]> all = driver.<String, byte[]>getKeyValueStore(TopologyProducer.MONITOR_STORE).all()) {
+            all.forEachRemaining(kv -> old.put(kv.key, kv.value));
+        }
+        driver.close();
+        driver = null;
+
+        start(4, 1000, 0);
+        KeyValueStore<String, byte[]> analysisStore = driver.getKeyValueStore(TopologyProducer.ANALYSIS_STORE);
+        old.forEach(analysisStore::put); // where an earlier build kept it
+        // the new driver numbers offsets from 0 again: its first 24 records stand where the old one stopped
+        next = 0;
+        eventTime = START.toEpochMilli();
+        sendValid(24);
+        assertTrue(reports.isEmpty(), "the moved monitor's positions cover them");
+        sendValid(8);
+        AlignmentReport after = AlignmentReport.fromJson(reports.readRecord().value());
+        assertEquals(before.reference().createdAt(), after.reference().createdAt(), "the reference came over");
+        assertEquals(before.reference().sampleCount(), after.reference().sampleCount());
+        assertEquals(24, after.window().firstSample(), "sample ordinals continue");
+        assertEquals(before.drift().threshold(), after.drift().threshold());
+        driver.advanceWallClockTime(Duration.ofSeconds(1)); // a punctuation after the commit: the copy is deleted
+        for (String key : old.keySet()) {
+            assertNull(analysisStore.get(key), key + " left the analysis store");
+            assertNotNull(driver.<String, byte[]>getKeyValueStore(TopologyProducer.MONITOR_STORE).get(key), key + " is in the monitor store");
+        }
+        try (KeyValueIterator<String, byte[]> all = driver.<String, byte[]>getKeyValueStore(TopologyProducer.MONITOR_STORE)
+                .prefixScan(MonitorTransfer.STAGED, new org.apache.kafka.common.serialization.StringSerializer())) {
+            assertFalse(all.hasNext(), "nothing left staged");
+        }
     }
 
     @Test
