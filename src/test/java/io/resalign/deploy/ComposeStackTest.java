@@ -157,6 +157,42 @@ class ComposeStackTest {
         assertTrue(classpath.contains("/app/lib/boot/*"), "jboss-logmanager (the log manager it names) is in lib/boot");
     }
 
+    /** The services that run the service itself: its image, its own entry point (the demo producer has another). */
+    private static List<String> instances() {
+        String image = service("resalign").path("image").asText();
+        List<String> names = new ArrayList<>();
+        services.fields().forEachRemaining(e -> {
+            if (e.getValue().path("image").asText().equals(image) && !e.getValue().has("entrypoint")) {
+                names.add(e.getKey());
+            }
+        });
+        return names;
+    }
+
+    @Test
+    void shouldRunTwoInstancesOfTheServiceAlikeOnTheirOwnHostPorts() {
+        List<String> instances = instances();
+        assertEquals(List.of("resalign", "resalign-2"), instances, "two instances, as a real deployment runs");
+        JsonNode first = service("resalign");
+        Set<String> hostPorts = new java.util.HashSet<>();
+        for (String name : instances) {
+            JsonNode s = service(name);
+            for (String field : List.of("environment", "volumes", "healthcheck", "depends_on")) {
+                assertEquals(first.path(field), s.path(field), name + " " + field + " differs from resalign's: one service, two instances");
+            }
+            List<String> ports = strings(s.path("ports"));
+            assertEquals(1, ports.size(), name + " ports " + ports);
+            assertEquals(strings(first.path("ports")).get(0).split(":")[1], ports.get(0).split(":")[1], name + ": container port");
+            assertTrue(hostPorts.add(ports.get(0).split(":")[0]), name + ": host port " + ports.get(0) + " taken by another instance");
+            assertEquals("1", s.path("environment").path("kafka-streams.num.standby.replicas").asText(),
+                    name + ": one standby, so stopping an instance hands its tasks over warm");
+            for (String dependent : List.of("demo-producer", "prometheus")) {
+                assertEquals("service_healthy", service(dependent).path("depends_on").path(name).path("condition").asText(),
+                        dependent + " must wait for " + name + " to be ready");
+            }
+        }
+    }
+
     @Test
     void shouldScrapeTheServiceWhereItListens() throws IOException {
         Path config = ROOT.resolve("deploy/prometheus/prometheus.yml");
@@ -173,7 +209,9 @@ class ComposeStackTest {
         assertEquals("/q/metrics", job.path("metrics_path").asText(), config + ": job resalign metrics_path");
         List<String> targets = new ArrayList<>();
         job.path("static_configs").forEach(c -> targets.addAll(strings(c.path("targets"))));
-        assertTrue(targets.contains("resalign:" + port), config + ": targets " + targets + ", the service listens on resalign:" + port);
+        Set<String> expected = new java.util.TreeSet<>();
+        instances().forEach(name -> expected.add(name + ":" + port));
+        assertEquals(expected, new java.util.TreeSet<>(targets), config + ": job resalign must scrape every instance of the service where it listens");
         List<String> mounts = strings(service("prometheus").path("volumes")).stream().map(v -> v.split(":")[1]).toList();
         for (String rules : strings(prometheus.path("rule_files"))) {
             String inContainer = rules.startsWith("/") ? rules : "/etc/prometheus/" + rules;

@@ -139,6 +139,56 @@ class DashboardsTest {
         }
     }
 
+    private static final Pattern OUTER_AGGREGATION = Pattern.compile("^(?:(?:sum|max|min|avg)(?: by \\([^)]*\\))? ?\\(|histogram_quantile\\()");
+    private static final Pattern BY_CLAUSE = Pattern.compile("\\bby \\(([^)]*)\\)");
+    private static final Pattern RESALIGN_RATE = Pattern.compile("\\b(?:rate|increase)\\(resalign_");
+    private static final Pattern SUMMED = Pattern.compile("\\bsum(?: by \\([^)]*\\))? ?\\($");
+
+    @Test
+    void shouldAggregateEveryModelQueryOverInstances() {
+        // Several instances run: a drift gauge comes only from the monitor's owner, which changes on a rebalance, and
+        // every instance counts its own work, so a model-level panel must not draw one series per instance.
+        List<String> problems = new ArrayList<>();
+        int modelQueries = 0;
+        for (Dashboard d : Dashboard.all()) {
+            for (Dashboard.Query q : d.queries()) {
+                Matcher rate = RESALIGN_RATE.matcher(q.expr());
+                while (rate.find()) {
+                    if (!SUMMED.matcher(q.expr().substring(0, rate.start())).find()) {
+                        problems.add(q.where() + ": a rate of a resalign counter not summed over instances: " + q.expr());
+                    }
+                }
+                if (!q.expr().contains("model=~\"$model\"")) {
+                    continue; // per-instance panels (Kafka client, JVM, broker probe) draw one line per instance on purpose
+                }
+                modelQueries++;
+                if (!OUTER_AGGREGATION.matcher(q.expr()).find()) {
+                    problems.add(q.where() + ": not aggregated over instances: " + q.expr());
+                }
+                Matcher by = BY_CLAUSE.matcher(q.expr());
+                while (by.find()) {
+                    if (List.of(by.group(1).split(",\\s*")).contains("instance")) {
+                        problems.add(q.where() + ": grouped by instance: " + q.expr());
+                    }
+                }
+            }
+        }
+        assertTrue(modelQueries > 50, "the model queries were not found: " + modelQueries);
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    @Test
+    void shouldTellAnUnaggregatedModelQueryFromAnAggregatedOne() {
+        assertFalse(OUTER_AGGREGATION.matcher("resalign_drift_statistic{model=~\"$model\"}").find());
+        assertTrue(OUTER_AGGREGATION.matcher("max by (model, version) (resalign_drift_statistic{model=~\"$model\"})").find());
+        String perInstance = "rate(resalign_samples_in_total{model=~\"$model\"}[5m])";
+        Matcher rate = RESALIGN_RATE.matcher(perInstance);
+        assertTrue(rate.find() && !SUMMED.matcher(perInstance.substring(0, rate.start())).find());
+        String summed = "sum by (model, version) (rate(resalign_samples_in_total[5m]))";
+        rate = RESALIGN_RATE.matcher(summed);
+        assertTrue(rate.find() && SUMMED.matcher(summed.substring(0, rate.start())).find());
+    }
+
     private static String variableQuery(JsonNode v) {
         JsonNode q = v.path("query");
         return q.isTextual() ? q.asText() : q.path("query").asText();

@@ -161,6 +161,25 @@ class HelmChartTest {
     }
 
     @Test
+    void shouldRunOneStandbyPerTaskOnlyWhenThereAreSeveralReplicas() throws IOException {
+        JsonNode three = container(only(render(CHART.resolve("ci/kafka-sasl-tls-values.yaml")), "Deployment")
+                .path("spec").path("template").path("spec"), "resalign");
+        assertEquals("1", env(three, "kafka-streams.num.standby.replicas"), "three replicas: one standby by default");
+
+        JsonNode one = container(only(render(null), "Deployment").path("spec").path("template").path("spec"), "resalign");
+        assertTrue(one.path("env").findValues("name").stream().noneMatch(n -> n.asText().endsWith("standby.replicas")),
+                "one replica has no other replica to keep a standby on: " + one.path("env"));
+
+        JsonNode own = container(only(renderWith(Map.of("replicaCount", "2", "kafka.bootstrapServers", "kafka:9092",
+                "kafka.streamsProperties.num\\.standby\\.replicas", "2")), "Deployment")
+                .path("spec").path("template").path("spec"), "resalign");
+        List<String> standbys = own.path("env").findValues("name").stream().map(JsonNode::asText)
+                .filter(n -> n.equals("kafka-streams.num.standby.replicas")).toList();
+        assertEquals(1, standbys.size(), "streamsProperties' num.standby.replicas replaces the chart's: " + own.path("env"));
+        assertEquals("2", env(own, "kafka-streams.num.standby.replicas"));
+    }
+
+    @Test
     void shouldCarryTheRulesAndDashboardsOfDeployAndGrafanaByteForByte() throws IOException {
         assertArrayEqualsWithHint(RULES_SOURCE, CHART.resolve("files/resalign-alerts.yml"));
         Map<String, Path> sources = jsonFiles(DASHBOARDS_SOURCE);
