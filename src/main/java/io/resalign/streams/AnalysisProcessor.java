@@ -144,7 +144,7 @@ final class AnalysisProcessor implements Processor<byte[], byte[], Object, Emitt
         // Writing after the analysis is safe, because offsets are committed (and, under exactly_once_v2,
         // the transaction ends) only between two calls of process.
         if (keepable && !origin.isDone()) {
-            pending.keepIfWaiting(origin, PendingRecord.of(record, topic, partition, offset, samples.size(), taken).toBytes());
+            pending.keepIfWaiting(origin, PendingRecord.of(record, topic, partition, offset, samples.size(), taken).toBytes(), taken);
         }
     }
 

@@ -37,7 +37,7 @@ final class CommitEpochs implements StateStore {
 
     private double threadCommits() {
         String thread = Thread.currentThread().getName();
-        if (commits == null || !thread.equals(commitsThread)) {
+        if (!thread.equals(commitsThread)) { // looked up once per thread: a scan of every metric is no per-record work
             commits = null;
             commitsThread = thread;
             if (metrics != null) {

@@ -91,7 +91,7 @@ final class MonitorProcessor implements Processor<String, byte[], Object, Emitte
             return;
         }
         ModelVersion mv = rows.get(0).modelVersion();
-        if (!registry.loaded().contains(mv)) {
+        if (!registry.isLoaded(mv)) {
             LOG.warnf("Feature rows of %s, which this instance has not loaded, are skipped (%d rows): every instance needs the"
                     + " same model directories", key(mv), rows.size());
             return;

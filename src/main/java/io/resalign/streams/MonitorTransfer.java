@@ -65,17 +65,16 @@ final class MonitorTransfer {
      * no state of the model version, else dropped. Returns whether a state was moved in.
      */
     static boolean receive(StateRecords monitorStore, Part part) {
-        String prefix = STAGED + part.sourcePartition() + "/" + MonitorRecords.headKey(part.mv());
-        String stagedKey = STAGED + part.sourcePartition() + "/" + part.key();
+        String staging = STAGED + part.sourcePartition() + "/";
         if (!part.head()) {
-            monitorStore.put(stagedKey, part.value());
+            monitorStore.put(staging + part.key(), part.value());
             return false;
         }
-        List<String> staged = monitorStore.keysWithPrefix(prefix + "/");
+        List<String> staged = monitorStore.keysWithPrefix(staging + MonitorRecords.headKey(part.mv()) + "/");
         boolean free = monitorStore.get(MonitorRecords.headKey(part.mv())) == null;
         if (free) {
             for (String k : staged) {
-                monitorStore.put(k.substring(STAGED.length() + Integer.toString(part.sourcePartition()).length() + 1), monitorStore.get(k));
+                monitorStore.put(k.substring(staging.length()), monitorStore.get(k));
             }
             monitorStore.put(MonitorRecords.headKey(part.mv()), part.value());
             LOG.infof("Monitor state of %s moved from the analysis store of partition %d, where builds before the two stages kept it",

@@ -4,6 +4,7 @@ import io.resalign.sample.SampleRecord;
 import io.resalign.service.StateRecords;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -114,11 +115,11 @@ final class PendingSamples {
      * the broker. A record finished within the call that took it is not written at all: its offset is
      * committed only after the producer flush that sends its rows.
      */
-    void keepIfWaiting(PendingRecord record, byte[] asTaken) {
+    void keepIfWaiting(PendingRecord record, byte[] asTaken, BitSet taken) {
         if (!record.isDone() && keepable(record)) {
             store.put(record.storeKey(), asTaken);
             kept.add(record);
-            if (!java.util.Arrays.equals(asTaken, record.toBytes())) {
+            if (!record.pending().equals(taken) || record.hasFailed()) {
                 defer(record); // samples of it were analysed in this call: their state waits for the next commit
             }
         }
@@ -134,14 +135,14 @@ final class PendingSamples {
      * passed: a dead letter sent for it must be on the broker before the record leaves the store.
      */
     void delete(PendingRecord record) {
-        deferred.computeIfAbsent(record.storeKey(), k -> new ArrayDeque<>()).addLast(new Deferred(epochs.current(), null));
+        deleteLater(record.storeKey());
         kept.remove(record);
     }
 
     /**
      * Marks the samples of a batch, or of a part of one, done (analysed, or failed when
-     * {@code failed}) and returns their records in input order, each once, with the part's last
-     * position per partition; the store is written by {@link #settle}, after the monitor head.
+     * {@code failed}) and returns their records in input order, each once, and those it finished;
+     * their new state goes to the store through {@link #settle}, once the part's rows are on the broker.
      */
     Taken take(List<SampleRecord> batch, boolean failed) {
         List<PendingRecord> records = new ArrayList<>();
@@ -183,8 +184,12 @@ final class PendingSamples {
     }
 
     private void defer(PendingRecord p) {
-        deferred.computeIfAbsent(p.storeKey(), k -> new ArrayDeque<>()).addLast(new Deferred(epochs.current(),
-                p.isDone() ? null : p.toBytes()));
+        defer(p.storeKey(), p.isDone() ? null : p.toBytes());
+    }
+
+    /** Queues a state of {@code key} (null: its deletion) to be written once the commit after now has passed. */
+    private void defer(String key, byte[] bytes) {
+        deferred.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Deferred(epochs.current(), bytes));
     }
 
     /**
@@ -214,7 +219,7 @@ final class PendingSamples {
 
     /** Deletes a record of the store (not a pending one) once a commit has passed: what was sent for it is on the broker by then. */
     void deleteLater(String key) {
-        deferred.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Deferred(epochs.current(), null));
+        defer(key, null);
     }
 
     /** Returns where a waiting sample came from. */
